@@ -1,0 +1,132 @@
+"""Settings read from ``STRIDE_*`` environment variables (documented in the README)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUILTIN_DECKS_DIR = PROJECT_ROOT / "data" / "decks"
+
+
+class ConfigError(ValueError):
+    """An environment variable with a value Stride cannot use."""
+
+
+def default_data_dir() -> Path:
+    """``$STRIDE_DATA_DIR``, else ``$XDG_DATA_HOME/stride``, else ``~/.local/share/stride``."""
+    if explicit := os.environ.get("STRIDE_DATA_DIR"):
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "stride"
+
+
+def default_database_url() -> str:
+    """``$STRIDE_DATABASE_URL``, else an SQLite file ``stride.db`` in the data directory."""
+    if url := os.environ.get("STRIDE_DATABASE_URL"):
+        return url
+    return f"sqlite:///{default_data_dir() / 'stride.db'}"
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    """How reviews are scheduled and how the daily queue is built."""
+
+    desired_retention: float = 0.9
+    learning_steps: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=10))
+    relearning_steps: tuple[timedelta, ...] = (timedelta(minutes=10),)
+    maximum_interval_days: int = 36500
+    enable_fuzzing: bool = True
+    new_cards_per_day: int = 20
+    learn_ahead: timedelta = timedelta(minutes=20)
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    day_starts_at_hour: int = 4
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> StudySettings:
+        """Read ``STRIDE_*`` variables; a bad value raises :class:`ConfigError` naming it."""
+        env = dict(os.environ if env is None else env)
+        defaults = cls()
+        return cls(
+            desired_retention=_number(
+                env, "STRIDE_DESIRED_RETENTION", defaults.desired_retention, float, 0.7, 0.99
+            ),
+            learning_steps=_steps(env, "STRIDE_LEARNING_STEPS", defaults.learning_steps),
+            relearning_steps=_steps(env, "STRIDE_RELEARNING_STEPS", defaults.relearning_steps),
+            maximum_interval_days=_number(
+                env, "STRIDE_MAXIMUM_INTERVAL_DAYS", defaults.maximum_interval_days, int, 1, 36500
+            ),
+            enable_fuzzing=_flag(env, "STRIDE_FUZZ", defaults.enable_fuzzing),
+            new_cards_per_day=_number(
+                env, "STRIDE_NEW_CARDS_PER_DAY", defaults.new_cards_per_day, int, 0, 9999
+            ),
+            learn_ahead=timedelta(
+                minutes=_number(env, "STRIDE_LEARN_AHEAD_MINUTES", 20, int, 0, 24 * 60)
+            ),
+            timezone=_zone(env.get("STRIDE_TIMEZONE", "UTC")),
+            day_starts_at_hour=_number(
+                env, "STRIDE_DAY_STARTS_AT_HOUR", defaults.day_starts_at_hour, int, 0, 23
+            ),
+        )
+
+
+def _number(
+    env: dict[str, str], name: str, default: Any, kind: type, low: float, high: float
+) -> Any:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected a number from {low} to {high}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={raw!r}: expected a number from {low} to {high}")
+    return value
+
+
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={raw!r}: expected 1/0, true/false, yes/no or on/off")
+
+
+_STEP_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_steps(raw: str) -> tuple[timedelta, ...]:
+    """Parse learning steps such as ``"1m, 10m"`` or ``"30s 1h 1d"`` (an empty string: none)."""
+    steps: list[timedelta] = []
+    for token in raw.replace(",", " ").split():
+        unit = token[-1].lower()
+        if unit not in _STEP_UNITS or not token[:-1].replace(".", "", 1).isdigit():
+            raise ValueError(f"{token!r} is not a step like 30s, 10m, 1h or 1d")
+        steps.append(timedelta(seconds=float(token[:-1]) * _STEP_UNITS[unit]))
+    return tuple(steps)
+
+
+def _steps(env: dict[str, str], name: str, default: tuple[timedelta, ...]) -> tuple[timedelta, ...]:
+    if name not in env:
+        return default
+    try:
+        return parse_steps(env[name])
+    except ValueError as error:
+        raise ConfigError(f"{name}={env[name]!r}: {error}") from None
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"STRIDE_TIMEZONE={name!r}: expected an IANA time zone such as Europe/London"
+        ) from None

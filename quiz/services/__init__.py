@@ -1,0 +1,1 @@
+"""Use cases called by the UI and the CLI. Each takes an open session; callers own transactions."""

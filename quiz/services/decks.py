@@ -1,0 +1,156 @@
+"""Deck use cases: import (idempotent, one transaction), built-in decks, listing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quiz.config import BUILTIN_DECKS_DIR
+from quiz.decks import ParsedCard, ParsedDeck, parse_deck_file
+from quiz.decks.identity import ExistingCard, plan_sync
+from quiz.store.models import Card, Deck
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did to the deck ``slug``."""
+
+    slug: str
+    title: str
+    added: int
+    updated: int
+    unchanged: int
+    retired: int
+    created_deck: bool
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.retired or self.created_deck)
+
+    def summary(self) -> str:
+        verb = "created" if self.created_deck else "updated" if self.changed else "unchanged"
+        return (
+            f"deck {self.slug!r} {verb}: {self.added} added, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.retired} retired"
+        )
+
+
+def slugify(title: str) -> str:
+    """A URL- and command-line-friendly deck id: ``"CNNs: Notes"`` → ``"cnns-notes"``."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug[:200] or "deck"
+
+
+def import_deck(
+    session: Session,
+    parsed: ParsedDeck,
+    now: datetime,
+    *,
+    slug: str | None = None,
+    source_name: str = "",
+) -> ImportReport:
+    """Create or update the deck ``slug`` (default: from the title) to hold exactly ``parsed``.
+
+    Cards are matched by identity (:mod:`quiz.decks.identity`), so unchanged cards are untouched
+    and edited ones keep their review history. The caller owns the transaction: on any error
+    nothing is written.
+    """
+    slug = slug or slugify(parsed.title)
+    deck = session.scalar(select(Deck).where(Deck.slug == slug))
+    created = deck is None
+    if deck is None:
+        deck = Deck(
+            slug=slug,
+            title=parsed.title,
+            description=parsed.description,
+            source_format=parsed.source_format,
+            source_name=source_name,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(deck)
+        session.flush()
+    old_cards = {c.id: c for c in session.scalars(select(Card).where(Card.deck_id == deck.id))}
+    plan = plan_sync(
+        [ExistingCard(c.id, c.key, c.front, c.back) for c in old_cards.values()], parsed.cards
+    )
+    position = {id(card): index for index, card in enumerate(parsed.cards)}
+
+    updated = 0
+    for card_id, key, incoming in plan.matched:
+        updated += _update_card(old_cards[card_id], key, incoming, position[id(incoming)], now)
+    for key, incoming in plan.added:
+        session.add(
+            Card(
+                deck_id=deck.id,
+                key=key,
+                position=position[id(incoming)],
+                front=incoming.front,
+                back=incoming.back,
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    retired = [old_cards[card_id] for card_id in plan.retired if old_cards[card_id].active]
+    for card in retired:
+        card.active = False
+        card.updated_at = now
+
+    unchanged = len(plan.matched) - updated
+    report = ImportReport(
+        slug, parsed.title, len(plan.added), updated, unchanged, len(retired), created
+    )
+    if report.changed and not created:
+        deck.title = parsed.title
+        deck.updated_at = now
+    session.flush()
+    return report
+
+
+def _update_card(card: Card, key: str, incoming: ParsedCard, position: int, now: datetime) -> bool:
+    """Bring ``card`` in line with ``incoming``; True when its content (or activity) changed."""
+    content_changed = (card.front, card.back, card.active) != (incoming.front, incoming.back, True)
+    card.key, card.position = key, position
+    if content_changed:
+        card.front, card.back, card.active = incoming.front, incoming.back, True
+        card.updated_at = now
+    return content_changed
+
+
+def load_builtin_decks(
+    session: Session, now: datetime, directory: Path = BUILTIN_DECKS_DIR
+) -> list[ImportReport]:
+    """Import every built-in deck that is not in the database yet (first start)."""
+    reports = []
+    for path in sorted(directory.glob("*.txt")):
+        parsed = parse_deck_file(path)
+        if session.scalar(select(Deck.id).where(Deck.slug == slugify(parsed.title))) is None:
+            reports.append(import_deck(session, parsed, now, source_name=path.name))
+    return reports
+
+
+@dataclass(frozen=True)
+class DeckInfo:
+    id: int
+    slug: str
+    title: str
+    card_count: int
+
+
+def list_decks(session: Session) -> list[DeckInfo]:
+    """Every deck with its number of active cards, by title."""
+    rows = session.execute(
+        select(Deck.id, Deck.slug, Deck.title, func.count(Card.id))
+        .outerjoin(Card, (Card.deck_id == Deck.id) & Card.active)
+        .group_by(Deck.id, Deck.slug, Deck.title)
+        .order_by(Deck.title)
+    )
+    return [DeckInfo(*row) for row in rows]

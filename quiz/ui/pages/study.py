@@ -1,0 +1,192 @@
+"""Study: front → Show answer (Space) → back → Again/Hard/Good/Easy (1-4), with undo.
+
+Session state (all keys start with ``study_``): the chosen deck, the card on screen, whether its
+answer is revealed, when it was shown (for the review's duration), and how many cards this
+session has answered (for the progress bar).
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from quiz.scheduling import Rating, format_interval, utc_now
+from quiz.services.study import (
+    CardNotFoundError,
+    StudyCard,
+    answer_card,
+    due_counts,
+    load_study_card,
+    next_card,
+    undo_last_answer,
+)
+from quiz.ui.state import get_stride
+from quiz.ui.text import describe_due, show_card_text
+
+MAX_COUNTED_DURATION_MS = 60_000  # like Anki: a long pause counts as a minute
+ALL_DECKS = 0
+
+stride = get_stride()
+state = st.session_state
+state.setdefault("study_answered", 0)
+state.setdefault("study_revealed", False)
+state.setdefault("study_card_id", None)
+state.setdefault("study_undo_available", False)
+
+
+def _deck_filter() -> int | None:
+    return None if state.study_deck == ALL_DECKS else state.study_deck
+
+
+def _show(card: StudyCard | None) -> None:
+    state.study_card_id = card.card_id if card else None
+    state.study_revealed = False
+    state.study_shown_at = time.monotonic()
+
+
+def _reveal() -> None:
+    state.study_revealed = True
+
+
+def _answer(card_id: int, rating: Rating) -> None:
+    elapsed_ms = int((time.monotonic() - state.get("study_shown_at", time.monotonic())) * 1000)
+    now = utc_now()
+    with stride.transaction() as session:
+        try:
+            answer_card(
+                session,
+                stride.local_user_id,
+                card_id,
+                rating,
+                now,
+                stride.scheduler,
+                duration_ms=min(elapsed_ms, MAX_COUNTED_DURATION_MS),
+            )
+        except CardNotFoundError:
+            state.study_notice = "That card was removed from its deck; here is the next one."
+        else:
+            state.study_answered += 1
+            state.study_undo_available = True
+        _show(
+            next_card(
+                session,
+                stride.local_user_id,
+                now,
+                stride.settings,
+                deck_id=_deck_filter(),
+                exclude=card_id,
+            )
+        )
+
+
+def _undo() -> None:
+    with stride.transaction() as session:
+        card_id = undo_last_answer(session, stride.local_user_id)
+        card = load_study_card(session, stride.local_user_id, card_id) if card_id else None
+    if card is None:
+        state.study_notice = "There is nothing to undo."
+        state.study_undo_available = False
+        return
+    state.study_answered = max(0, state.study_answered - 1)
+    _show(card)
+    state.study_revealed = True
+    state.study_notice = "Undone: the card is back as it was before your answer."
+
+
+def _change_deck() -> None:
+    st.query_params["deck"] = str(state.study_deck)
+    state.study_answered = 0
+    _show(None)
+
+
+now = utc_now()
+with stride.transaction() as session:
+    decks = due_counts(session, stride.local_user_id, now, stride.settings)
+
+deck_titles = {ALL_DECKS: "All decks", **{deck.deck_id: deck.title for deck in decks}}
+if "study_deck" not in state:
+    requested = st.query_params.get("deck", "")
+    state.study_deck = int(requested) if requested.isdigit() else ALL_DECKS
+    if state.study_deck not in deck_titles:
+        state.study_deck = ALL_DECKS
+
+st.title("Study")
+st.selectbox(
+    "Deck",
+    options=list(deck_titles),
+    format_func=deck_titles.__getitem__,
+    key="study_deck",
+    on_change=_change_deck,
+)
+
+selected = [deck for deck in decks if _deck_filter() in (None, deck.deck_id)]
+new = sum(deck.new for deck in selected)
+learning = sum(deck.learning for deck in selected)
+review = sum(deck.review for deck in selected)
+
+with stride.transaction() as session:
+    card = (
+        load_study_card(session, stride.local_user_id, state.study_card_id)
+        if state.study_card_id is not None
+        else None
+    )
+    if card is None:
+        card = next_card(
+            session, stride.local_user_id, now, stride.settings, deck_id=_deck_filter()
+        )
+        _show(card)
+
+remaining = new + learning + review
+answered = state.study_answered
+progress = answered / (answered + remaining) if answered + remaining else 1.0
+st.progress(
+    progress,
+    text=f"{answered} answered this session · {new} new · {learning} learning · {review} to review",
+)
+
+if notice := state.pop("study_notice", None):
+    st.toast(notice)
+
+if card is None:
+    st.success("All done for now!", icon=":material/celebration:")
+    upcoming = [deck.next_due for deck in selected if deck.next_due is not None]
+    if upcoming:
+        st.write(
+            f"The next card is due {describe_due(min(upcoming), now, stride.settings.timezone)}."
+        )
+    else:
+        st.write("Nothing is scheduled yet in this deck.")
+    st.page_link("quiz/ui/pages/home.py", label="Back to Home", icon=":material/home:")
+else:
+    with st.container(border=True, key="study_front"):
+        show_card_text(card.front)
+    if not state.study_revealed:
+        st.button(
+            "Show answer", type="primary", shortcut="Space", on_click=_reveal, width="stretch"
+        )
+    else:
+        with st.container(border=True, key="study_back"):
+            show_card_text(card.back)
+        intervals = stride.scheduler.preview(card.schedule, now)
+        columns = st.columns(len(Rating))
+        for column, rating in zip(columns, Rating, strict=True):
+            column.button(
+                f"{rating.label} · {format_interval(intervals[rating])}",
+                key=f"study_rate_{rating.name.lower()}",
+                shortcut=str(int(rating)),
+                on_click=_answer,
+                args=(card.card_id, rating),
+                type="primary" if rating == Rating.GOOD else "secondary",
+                width="stretch",
+            )
+    if card.schedule.is_new:
+        st.caption("New card")
+    else:
+        st.caption(
+            f"{card.schedule.state.label} · reviewed {card.schedule.reps} times · "
+            f"{card.schedule.lapses} lapses"
+        )
+
+if state.study_undo_available:
+    st.button("Undo last answer", icon=":material/undo:", shortcut="Ctrl+Z", on_click=_undo)

@@ -1,0 +1,75 @@
+"""Headless page tests with streamlit.testing.v1.AppTest: Home and the study flow."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.support import REPO_ROOT
+
+STUDY = "quiz/ui/pages/study.py"
+
+
+@pytest.fixture
+def app() -> AppTest:
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=30)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def _button(at: AppTest, label_start: str):  # type: ignore[no-untyped-def]
+    return next(b for b in at.button if b.label.startswith(label_start))
+
+
+def test_home_lists_the_seed_deck_with_twelve_new_cards(app: AppTest) -> None:
+    assert app.title[0].value == "Stride"
+    assert "12 cards to study today" in [h.value for h in app.subheader]
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics == {"New": "12", "Learning": "0", "Review": "0"}
+
+
+def test_study_flow_reveal_rate_next_and_undo(app: AppTest) -> None:
+    app.switch_page(STUDY).run()
+    assert not app.exception
+    assert "Suppose we have a $100 \\times 100$ image tensor" in _texts(app)
+    assert not [b for b in app.button if b.label.startswith("Good")]
+
+    _button(app, "Show answer").click().run()
+    assert "$$\n48 \\times 48\n$$" in _texts(app)
+    labels = [b.label for b in app.button if b.key and b.key.startswith("study_rate_")]
+    assert labels == ["Again · 1m", "Hard · 6m", "Good · 10m", "Easy · 8d"]
+
+    _button(app, "Good").click().run()
+    assert not app.exception
+    assert "“dot product”" in _texts(app)  # the second card
+    assert "1 answered this session" in app.get("progress")[0].proto.text
+
+    _button(app, "Undo").click().run()
+    assert "$$\n48 \\times 48\n$$" in _texts(app)  # back to the first card, answer shown
+    assert "0 answered this session" in app.get("progress")[0].proto.text
+
+
+def test_all_done_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRIDE_NEW_CARDS_PER_DAY", "1")
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=30)
+    at.run()
+    at.switch_page(STUDY).run()
+    _button(at, "Show answer").click().run()
+    _button(at, "Easy").click().run()
+    assert not at.exception
+    assert at.success[0].value == "All done for now!"
+    assert any("The next card is due in" in m.value for m in at.markdown)
+
+
+def test_deck_query_parameter_selects_the_deck(app: AppTest) -> None:
+    app.query_params["deck"] = "1"
+    app.switch_page(STUDY).run()
+    assert app.selectbox[0].value == 1
+    app.selectbox[0].select(0).run()
+    assert not app.exception
+    assert app.selectbox[0].value == 0

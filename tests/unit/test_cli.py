@@ -1,0 +1,133 @@
+"""The ``stride`` command, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import REPO_ROOT, SEED_DECK, notes_text
+
+SHARED_SEED = REPO_ROOT.parent / "shared" / "seeds" / "000_2029d4b8c1d3b780.txt"
+
+
+def stride(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "quiz.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+def test_deck_parse_json_prints_the_twelve_seed_cards() -> None:
+    result = stride("deck", "parse", str(SEED_DECK), "--json")
+    assert result.returncode == 0, result.stderr
+    deck = json.loads(result.stdout)
+    assert deck["title"] == "Notes - Machine Learning MT23, Convolutional neural networks"
+    assert len(deck["cards"]) == 12
+    assert deck["cards"][0] == {
+        "front": "Suppose we have a $100 \\times 100$ image tensor and a convolutional filter of "
+        "size $5 \\times 5$ with a stride of $2$ in both directions. What is the size of the "
+        "output tensor?",
+        "back": "\\[48 \\times 48\\]",
+    }
+    assert set(deck) == {"title", "cards"}
+    assert all(set(card) == {"front", "back"} for card in deck["cards"])
+
+
+@pytest.mark.skipif(not SHARED_SEED.exists(), reason="../shared/seeds is not beside this checkout")
+def test_the_builtin_deck_is_the_shared_seed() -> None:
+    assert SEED_DECK.read_bytes() == SHARED_SEED.read_bytes()
+
+
+def test_deck_parse_does_not_touch_the_database(tmp_path: Path) -> None:
+    result = stride("deck", "parse", str(SEED_DECK), env={"STRIDE_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0
+    assert "12 cards" in result.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_deck_parse_reports_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("My notes\n\nSome text but no heading\n")
+    result = stride("deck", "parse", str(bad), "--json")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"{bad}:3: expected a line 'Flashcards'")
+
+
+def test_deck_import_is_idempotent_and_keeps_edits(tmp_path: Path) -> None:
+    env = {"STRIDE_DATA_DIR": str(tmp_path / "data")}
+    deck = tmp_path / "deck.txt"
+    deck.write_text(notes_text("Mini", [("What is 1+1?", "2"), ("What is 2+2?", "4")]))
+    first = stride("deck", "import", str(deck), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "deck 'mini' created: 2 added" in first.stdout
+    second = stride("deck", "import", str(deck), env=env)
+    assert "deck 'mini' unchanged: 0 added, 0 updated, 2 unchanged, 0 retired" in second.stdout
+    deck.write_text(notes_text("Mini", [("What is 1+1?", "two"), ("What is 2+2?", "4")]))
+    third = stride("deck", "import", str(deck), env=env)
+    assert "1 updated, 1 unchanged" in third.stdout
+
+
+def test_deck_import_of_a_bad_file_imports_nothing(tmp_path: Path) -> None:
+    env = {"STRIDE_DATA_DIR": str(tmp_path / "data")}
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"Title\n\n\nFlashcards\n\nQ caf\xe9?\n\n\nA\n")
+    result = stride("deck", "import", str(bad), env=env)
+    assert result.returncode == 1
+    assert "expected UTF-8" in result.stderr and "nothing was imported" in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_db_upgrade_and_current(tmp_path: Path) -> None:
+    env = {"STRIDE_DATA_DIR": str(tmp_path)}
+    result = stride("db", "upgrade", env=env)
+    assert result.returncode == 0 and "database at revision 0001" in result.stdout
+    result = stride("db", "current", env=env)
+    assert "revision: 0001 (newest: 0001)" in result.stdout
+
+
+def test_bad_configuration_is_reported(tmp_path: Path) -> None:
+    result = stride(
+        "db", "upgrade", env={"STRIDE_DATA_DIR": str(tmp_path), "STRIDE_TIMEZONE": "Nowhere/Atall"}
+    )
+    # db upgrade does not read study settings; deck import does.
+    assert result.returncode == 0
+    deck = tmp_path / "d.txt"
+    deck.write_text(notes_text("T", [("Q?", "A")]))
+    result = stride(
+        "deck",
+        "import",
+        str(deck),
+        env={"STRIDE_DATA_DIR": str(tmp_path), "STRIDE_TIMEZONE": "Nowhere/Atall"},
+    )
+    assert result.returncode == 2
+    assert "STRIDE_TIMEZONE='Nowhere/Atall'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["deck"],
+        ["deck", "parse"],
+        ["deck", "import"],
+        ["db"],
+        ["db", "upgrade"],
+        ["db", "current"],
+        ["run"],
+        ["bench"],
+    ],
+)
+def test_help_on_every_command(command: list[str]) -> None:
+    result = stride(*command, "--help")
+    assert result.returncode == 0
+    assert "usage: stride" in result.stdout

@@ -1,0 +1,114 @@
+"""Importing decks: idempotent, edits keep review history, removals retire, errors write nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from quiz.decks import DeckFormatError, parse_deck_file, parse_deck_text
+from quiz.runtime import Stride
+from quiz.scheduling import Rating
+from quiz.services.decks import import_deck, list_decks, slugify
+from quiz.services.study import answer_card
+from quiz.store.models import Card, CardSchedule, Deck, ReviewLog
+from tests.support import NOON, SEED_DECK, notes_text
+
+CARDS = [
+    ("What is a stride?", "The step of the filter."),
+    ("What is padding?", "Zeros added around the input."),
+    ("What does max-pooling keep?", "The largest value of each window."),
+]
+
+
+def _snapshot(stride: Stride) -> list[tuple]:
+    with stride.transaction() as session:
+        rows = session.execute(select(Card).order_by(Card.id)).scalars()
+        return [(c.id, c.key, c.position, c.front, c.back, c.active, c.updated_at) for c in rows]
+
+
+def test_builtin_seed_deck_is_loaded_on_first_start(stride: Stride) -> None:
+    with stride.transaction() as session:
+        decks = list_decks(session)
+    assert [(d.title, d.card_count) for d in decks] == [
+        ("Notes - Machine Learning MT23, Convolutional neural networks", 12)
+    ]
+
+
+def test_reopening_does_not_reload_or_duplicate(stride: Stride, database_url: str) -> None:
+    before = _snapshot(stride)
+    again = Stride.open(database_url, stride.settings)
+    assert _snapshot(again) == before
+    again.close()
+
+
+def test_reimporting_the_same_file_changes_nothing(stride: Stride) -> None:
+    before = _snapshot(stride)
+    with stride.transaction() as session:
+        report = import_deck(session, parse_deck_file(SEED_DECK), NOON + timedelta(days=3))
+    assert not report.changed
+    assert (report.added, report.updated, report.unchanged, report.retired) == (0, 0, 12, 0)
+    assert _snapshot(stride) == before
+
+
+def test_an_edited_card_keeps_its_review_history(stride: Stride) -> None:
+    with stride.transaction() as session:
+        import_deck(session, parse_deck_text(notes_text("Edits", CARDS)), NOON)
+        card_id = session.scalar(select(Card.id).where(Card.front == "What is padding?"))
+        assert card_id is not None
+        answer_card(session, stride.local_user_id, card_id, Rating.GOOD, NOON, stride.scheduler)
+
+    edited = [CARDS[0], ("What is zero padding?", "Zeros added around the input image."), CARDS[2]]
+    with stride.transaction() as session:
+        report = import_deck(session, parse_deck_text(notes_text("Edits", edited)), NOON)
+        assert (report.added, report.updated, report.unchanged) == (0, 1, 2)
+        card = session.get(Card, card_id)
+        assert card is not None and card.front == "What is zero padding?" and card.active
+        assert session.scalar(select(func.count()).where(ReviewLog.card_id == card_id)) == 1
+        assert session.scalar(select(func.count()).where(CardSchedule.card_id == card_id)) == 1
+
+
+def test_removed_cards_are_retired_and_come_back(stride: Stride) -> None:
+    with stride.transaction() as session:
+        import_deck(session, parse_deck_text(notes_text("Retire", CARDS)), NOON)
+        report = import_deck(session, parse_deck_text(notes_text("Retire", CARDS[:2])), NOON)
+        assert report.retired == 1
+        deck = session.scalar(select(Deck).where(Deck.slug == "retire"))
+        assert deck is not None
+        assert [c.active for c in deck.cards] == [True, True, False]
+        report = import_deck(session, parse_deck_text(notes_text("Retire", CARDS)), NOON)
+        assert (report.added, report.updated, report.retired) == (0, 1, 0)
+        assert all(c.active for c in deck.cards)
+
+
+def test_reordering_keeps_identity(stride: Stride) -> None:
+    with stride.transaction() as session:
+        import_deck(session, parse_deck_text(notes_text("Order", CARDS)), NOON)
+        ids = dict(session.execute(select(Card.front, Card.id)).all())
+        report = import_deck(session, parse_deck_text(notes_text("Order", CARDS[::-1])), NOON)
+        assert (report.added, report.updated, report.retired) == (0, 0, 0)
+        rows = session.execute(select(Card.front, Card.id, Card.position)).all()
+        for front, card_id, position in rows:
+            assert ids[front] == card_id
+            if front in dict(CARDS):
+                assert position == [c[0] for c in CARDS[::-1]].index(front)
+
+
+def test_a_bad_file_imports_nothing(stride: Stride) -> None:
+    before = _snapshot(stride)
+    with pytest.raises(DeckFormatError):
+        parse_deck_text("Title\n\nno heading here\n")
+    # A failure inside the transaction rolls back everything written before it.
+    with pytest.raises(RuntimeError), stride.transaction() as session:
+        import_deck(session, parse_deck_text(notes_text("Half", CARDS)), NOON)
+        raise RuntimeError("simulated failure after the cards were added")
+    assert _snapshot(stride) == before
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [("CNNs: the Notes", "cnns-the-notes"), ("Ünïcode  deck!", "unicode-deck"), ("???", "deck")],
+)
+def test_slugify(title: str, slug: str) -> None:
+    assert slugify(title) == slug
