@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-SCREENSHOTS = REPO_ROOT / "test-results"
+SCREENSHOTS = REPO_ROOT / "build" / "screenshots"  # pytest-playwright wipes test-results/
 
 
 def _chromium() -> str | None:
@@ -126,5 +126,5 @@ def app_url(chromium_path: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def screenshot_dir() -> Path:
-    SCREENSHOTS.mkdir(exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS

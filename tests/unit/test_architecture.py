@@ -1,0 +1,67 @@
+"""The layering rules of design.md, and lint, checked on every run."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import REPO_ROOT
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _python_files(folder: str) -> list[Path]:
+    return sorted((REPO_ROOT / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _python_files("engine"), ids=lambda p: p.name)
+def test_engine_is_pure_numpy(path: Path) -> None:
+    forbidden = {"streamlit", "sqlalchemy", "alembic", "quiz", "plotly", "fsrs"}
+    if path.name == "bench.py":
+        forbidden.discard("quiz")  # the benchmark may only be *called* by the CLI, never import it
+    assert not _imports(path) & forbidden
+
+
+@pytest.mark.parametrize(
+    "path", [REPO_ROOT / "app.py", *_python_files("quiz/ui")], ids=lambda p: p.name
+)
+def test_pages_do_no_sql(path: Path) -> None:
+    assert not _imports(path) & {"sqlalchemy", "alembic", "sqlite3"}
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in _python_files("quiz") if "ui" not in p.parts], ids=lambda p: p.name
+)
+def test_domain_does_not_import_streamlit(path: Path) -> None:
+    assert "streamlit" not in _imports(path)
+
+
+def test_no_user_text_is_rendered_as_html() -> None:
+    for path in [REPO_ROOT / "app.py", *_python_files("quiz")]:
+        assert "unsafe_allow_html" not in path.read_text(encoding="utf-8"), path
+
+
+@pytest.mark.skipif(
+    shutil.which("ruff", path=str(Path(sys.executable).parent)) is None,
+    reason="ruff is not installed in this environment",
+)
+def test_ruff_is_clean() -> None:
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))
+    assert ruff is not None
+    for args in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run([ruff, *args], cwd=REPO_ROOT, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
