@@ -3,9 +3,11 @@
 A card keeps its database row (and so its review history) when its file is imported again:
 
 1. cards are matched on ``key`` — the explicit id from the file when the format has one, else a
-   hash of the front text (whitespace-insensitive), with ``#2``, ``#3`` for repeated fronts;
-2. a content-keyed card whose key no longer matches (its front was edited) is matched to the most
-   similar unmatched old card, if they are similar enough (:data:`SIMILARITY_THRESHOLD`);
+   hash of the front text (whitespace-insensitive); fronts that repeat in a file also hash their
+   back, and exact repeats get ``#2``, ``#3``;
+2. a content-keyed card whose key no longer matches (it was edited) is matched to the most
+   similar unmatched old card: fronts nearly equal (:data:`FRONT_THRESHOLD`) with backs still
+   alike (:data:`BACK_THRESHOLD`), or both sides alike on average (:data:`AVERAGE_THRESHOLD`);
 3. old cards left unmatched are retired (kept with their history, hidden from study).
 """
 
@@ -19,8 +21,9 @@ from difflib import SequenceMatcher
 
 from quiz.decks.model import ParsedCard
 
-SIMILARITY_THRESHOLD = 0.6
-FRONT_ONLY_THRESHOLD = 0.8
+FRONT_THRESHOLD = 0.8
+BACK_THRESHOLD = 0.5
+AVERAGE_THRESHOLD = 0.7
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,14 @@ def content_key(front: str) -> str:
 
 
 def card_keys(cards: Sequence[ParsedCard]) -> list[str]:
-    """The key of every incoming card, in order; repeated keys get ``#2``, ``#3``, ..."""
+    """The key of every incoming card, in order (see the module docstring)."""
+    fronts = Counter(content_key(card.front) for card in cards if card.key is None)
     seen: Counter[str] = Counter()
     keys = []
     for card in cards:
         base = card.key or content_key(card.front)
+        if card.key is None and fronts[base] > 1:
+            base += ":" + content_key(card.back)[2:10]
         seen[base] += 1
         keys.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
     return keys
@@ -93,9 +99,12 @@ def _similar_pairs(
     for index in candidates:
         for old in old_cards:
             front = _similarity(old.front, incoming[index].front)
-            both = (front + _similarity(old.back, incoming[index].back)) / 2
-            if front >= FRONT_ONLY_THRESHOLD or both >= SIMILARITY_THRESHOLD:
-                scored.append((max(front, both), index, old))
+            back = _similarity(old.back, incoming[index].back)
+            average = (front + back) / 2
+            if (
+                front >= FRONT_THRESHOLD and back >= BACK_THRESHOLD
+            ) or average >= AVERAGE_THRESHOLD:
+                scored.append((average, index, old))
     pairs: list[tuple[int, ExistingCard]] = []
     used_new: set[int] = set()
     used_old: set[int] = set()

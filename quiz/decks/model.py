@@ -6,6 +6,14 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class ExerciseEntry:
+    """A deck item that is a generated exercise: a family id from the registry and a difficulty."""
+
+    family: str
+    difficulty: int = 2
+
+
+@dataclass(frozen=True)
 class ParsedCard:
     """One flashcard as found in a source file.
 
@@ -13,6 +21,7 @@ class ParsedCard:
     :func:`quiz.decks.render.to_markdown` converts them for display. ``line`` is the 1-based line
     of the front in the source file, used in messages. ``key`` is an explicit stable id when the
     format has one (``None`` for the notes format, whose cards are matched by content).
+    ``exercise`` is set for exercise entries (then ``front``/``back`` are its title and blurb).
     """
 
     front: str
@@ -20,6 +29,7 @@ class ParsedCard:
     line: int = 0
     key: str | None = None
     tags: tuple[str, ...] = ()
+    exercise: ExerciseEntry | None = None
 
     def to_dict(self) -> dict[str, str]:
         """The public JSON shape: ``{"front": ..., "back": ...}``."""

@@ -46,18 +46,26 @@ END_HEADINGS = frozenset({"Proofs", "Related posts"})
 
 # A question that opens with one of these sets up a premise ("Suppose:" + bullets + "How ...?"),
 # so every paragraph after it belongs to the same question.
-PREMISE_WORDS = frozenset({"Suppose", "Consider", "Assume", "Imagine"})
+PREMISE_WORDS = frozenset({"Suppose", "Consider", "Assume", "Imagine", "Let", "Given"})
+SHORT_PREMISE_WORDS = 15
 
-# Words that open a question or an instruction.
-OPENER_WORDS = frozenset(
+# Words that ask a question; they open one only when a "?" follows in the same block.
+QUESTION_WORDS = frozenset(
     """
     What What's Whats Which Why How How's When Where Who Whom Whose Is Are Was Were Does Do Did
-    Can Could Would Should Will Must Has Have Explain Describe Define State Give Derive Prove
-    Show Compute Calculate Find Write List Name Compare Sketch Draw Quickly Briefly Recall
-    Identify Determine Evaluate Express Outline Summarise Summarize Justify Given Let Suppose
-    Consider Assume Imagine True Fill Complete
+    Can Could Would Should Will Must Has Have In For
     """.split()
 )
+# Words that open an instruction, which needs no "?".
+INSTRUCTION_WORDS = frozenset(
+    """
+    Explain Describe Define State Give Derive Prove Show Compute Calculate Find Write List Name
+    Compare Contrast Discuss Distinguish Sketch Draw Quickly Briefly Recall Identify Determine
+    Evaluate Estimate Express Outline Summarise Summarize Justify Interpret Solve Verify Suggest
+    Fill Complete True Suppose Consider Assume Imagine
+    """.split()
+)
+_REFERS_BACK = re.compile(r"\b(it|its|this|these|that|those|they|them|above|then)\b", re.I)
 
 _BULLET = re.compile(r"^\s*(?:[•◦▪‣·*-]|\d+[.)])\s")
 _FIRST_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
@@ -110,6 +118,8 @@ def parse_notes(text: str) -> ParsedDeck:
             "expected at least one card after the 'Flashcards' heading: a question, "
             "two blank lines, then its answer",
         )
+    for paragraph in paragraphs:
+        _check_display_maths(lines, paragraph)
     cards = _cards(lines, _segments(lines, paragraphs))
     title = lines[title_index].strip()
     return ParsedDeck(title=title, cards=tuple(cards), source_format=FORMAT_NAME)
@@ -163,6 +173,32 @@ def _paragraphs(lines: list[str], start: int, end: int) -> list[_Paragraph]:
     return paragraphs
 
 
+_DISPLAY_DELIMITER = re.compile(r"(?<!\\)(?:\\\\)*(\\[\[\]])")
+
+
+def _check_display_maths(lines: list[str], paragraph: _Paragraph) -> None:
+    """Every ``\\[`` closes with ``\\]`` in the same paragraph (a blank line ends maths)."""
+    open_line: int | None = None
+    for index in range(paragraph.start, paragraph.end):
+        for match in _DISPLAY_DELIMITER.finditer(lines[index]):
+            if match.group(1) == "\\[":
+                if open_line is not None:
+                    raise DeckFormatError(
+                        open_line + 1,
+                        "display maths opened with \\[ is not closed with \\] before the next \\[",
+                    )
+                open_line = index
+            elif open_line is None:
+                raise DeckFormatError(index + 1, "found \\] with no \\[ before it")
+            else:
+                open_line = None
+    if open_line is not None:
+        raise DeckFormatError(
+            open_line + 1,
+            "display maths opened with \\[ is not closed with \\] in the same paragraph",
+        )
+
+
 def _segments(lines: list[str], paragraphs: list[_Paragraph]) -> list[list[_Paragraph]]:
     """Group paragraphs into runs separated by two or more blank lines."""
     segments = [[paragraphs[0]]]
@@ -205,6 +241,7 @@ def _cards(lines: list[str], segments: list[list[_Paragraph]]) -> list[ParsedCar
 
 
 def _card(lines: list[str], question: list[_Paragraph], answer: list[_Paragraph]) -> ParsedCard:
+    _check_no_stray_question(answer)
     return ParsedCard(
         front=_source(lines, question), back=_source(lines, answer), line=question[0].line
     )
@@ -217,19 +254,25 @@ def _source(lines: list[str], paragraphs: list[_Paragraph]) -> str:
 def _question_start(segment: list[_Paragraph]) -> int:
     """Index of the paragraph where the next question begins in "answer + question" text.
 
-    A question can begin only at a prose paragraph (not maths, not bullets, not a lower-case
-    continuation or one introduced by a preceding ``...:``). Among those, the first that sets up
-    a premise (``Suppose``, ``Consider``, ...) wins, since what follows a premise belongs to it;
-    otherwise the last one that opens a question (``What``, ``Describe``, ..., or contains ``?``);
-    otherwise the question is the last prose paragraph.
+    A question can begin only at a prose paragraph: not maths, not bullets, not introduced by a
+    preceding ``...:``, and not a lower-case continuation (unless it ends with ``?``). Then:
+
+    1. the first *premise* wins (``Suppose:`` + bullets, ``Let $f = ...$.``): a premise word that
+       ends its paragraph with ``:``, asks a ``?`` itself, or is a short setting-up sentence —
+       everything after a premise belongs to its question;
+    2. otherwise the last paragraph that opens a question: an instruction (``Describe``,
+       ``Define``, ...) or a question word (``What``, ``Where``, ...) with a ``?`` to come, or
+       any paragraph containing ``?``; a lead-in statement and its formula just before it join
+       the question when the question refers back to them ("Why does *it* ...?");
+    3. otherwise the last prose paragraph.
     """
     candidates = [k for k in range(1, len(segment)) if _can_start_question(segment, k)]
-    premises = [k for k in candidates if segment[k].first_word in PREMISE_WORDS]
+    premises = [k for k in candidates if _is_premise(segment[k])]
     if premises:
         return premises[0]
-    openers = [k for k in candidates if _opens_question(segment[k])]
+    openers = [k for k in candidates if _opens_question(segment, k)]
     if openers:
-        return openers[-1]
+        return _with_lead_in(segment, openers[-1], candidates)
     return candidates[-1] if candidates else len(segment) - 1
 
 
@@ -238,12 +281,50 @@ def _can_start_question(segment: list[_Paragraph], k: int) -> bool:
     if paragraph.is_maths or paragraph.is_bullets:
         return False
     first = paragraph.text[0]
-    if first.islower() or first in "?()[],.;:!":
+    if first in "?()[],.;:!" or (first.islower() and not paragraph.text.endswith("?")):
         return False
     return not segment[k - 1].text.endswith(":")
 
 
-def _opens_question(paragraph: _Paragraph) -> bool:
+def _is_premise(paragraph: _Paragraph) -> bool:
+    if paragraph.first_word not in PREMISE_WORDS:
+        return False
+    text = paragraph.text
+    return text.endswith(":") or "?" in text or len(text.split()) <= SHORT_PREMISE_WORDS
+
+
+def _opens_question(segment: list[_Paragraph], k: int) -> bool:
+    paragraph = segment[k]
     if paragraph.is_heading and paragraph.first_word not in PREMISE_WORDS:
         return False
-    return paragraph.first_word in OPENER_WORDS or "?" in paragraph.text
+    if "?" in paragraph.text or paragraph.first_word in INSTRUCTION_WORDS:
+        return True
+    asks_later = any("?" in later.text for later in segment[k:])
+    return paragraph.first_word in QUESTION_WORDS and asks_later
+
+
+def _with_lead_in(segment: list[_Paragraph], start: int, candidates: list[int]) -> int:
+    """Move ``start`` back over "statement + formula" that the question refers back to."""
+    lead_in = start - 2
+    if (
+        lead_in in candidates
+        and segment[start - 1].is_maths
+        and _REFERS_BACK.search(segment[start].text)
+        and len(segment[lead_in].text.split()) >= 3
+        and not segment[lead_in].text.endswith((".", "!", "?", ")"))
+    ):
+        return lead_in
+    return start
+
+
+def _check_no_stray_question(answer: list[_Paragraph]) -> None:
+    """An answer whose later paragraph is a question lost its own answer: a gap is missing."""
+    for paragraph in answer[1:]:
+        text = paragraph.text
+        looks_like_question = paragraph.first_word in QUESTION_WORDS | INSTRUCTION_WORDS
+        if looks_like_question and text.endswith("?") and len(text.split()) >= 3:
+            raise DeckFormatError(
+                paragraph.line,
+                "this looks like a question, but it is read as part of the previous answer: "
+                "expected two blank lines after it, then its answer",
+            )

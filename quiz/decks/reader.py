@@ -28,6 +28,8 @@ def parse_deck_bytes(data: bytes) -> ParsedDeck:
     """Decode ``data`` as UTF-8 (a BOM is allowed) and parse it."""
     if len(data) > MAX_DECK_BYTES:
         raise DeckFormatError(0, f"decks are limited to {MAX_DECK_BYTES // 2**20} MB")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DeckFormatError(1, "expected UTF-8 text; this file is UTF-16: save it as UTF-8")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

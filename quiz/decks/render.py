@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 
-_DISPLAY_MATHS = re.compile(r"\\\[(.+?)\\\]", re.DOTALL)
+# ``\[`` opens display maths only when its backslash is not itself escaped: in ``a \\[4pt]``
+# (a line break with spacing inside ``aligned``) the ``[`` belongs to ``\\``.
+_DISPLAY_MATHS = re.compile(r"(?<!\\)((?:\\\\)*)\\\[(.+?(?<!\\)(?:\\\\)*)\\\]", re.DOTALL)
 _BULLET = re.compile(r"^\s*[•◦▪‣·]\s+")
 _QUADRUPLE_BACKSLASH = re.compile(r"\\{4}")
 _PLACEHOLDER = re.compile("\x00(\\d+)\x00")
@@ -23,8 +25,8 @@ def to_markdown(source: str) -> str:
     formulas: list[str] = []
 
     def stash(match: re.Match[str]) -> str:
-        formulas.append(_fix_maths(match.group(1).strip()))
-        return f"\x00{len(formulas) - 1}\x00"
+        formulas.append(_fix_maths(match.group(2).strip()))
+        return f"{match.group(1)}\x00{len(formulas) - 1}\x00"
 
     text = _DISPLAY_MATHS.sub(stash, source.replace("\r\n", "\n").replace("\x00", ""))
     out: list[str] = []
