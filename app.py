@@ -7,6 +7,7 @@ st.set_page_config(page_title="Stride", page_icon=":material/neurology:", layout
 PAGES = [
     st.Page("quiz/ui/pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("quiz/ui/pages/study.py", title="Study", icon=":material/school:"),
+    st.Page("quiz/ui/pages/practice.py", title="Practice", icon=":material/calculate:"),
 ]
 
 st.navigation(PAGES).run()

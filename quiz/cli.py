@@ -65,6 +65,8 @@ def _build_parser() -> argparse.ArgumentParser:
     current = db_commands.add_parser("current", help="print the database URL and schema revision")
     current.set_defaults(handler=_db_current)
 
+    _add_exercise_commands(commands)
+
     run = commands.add_parser(
         "run",
         help="migrate, load built-in decks and serve the app (extra arguments go to streamlit)",
@@ -80,6 +82,107 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     engine.set_defaults(handler=_bench_engine)
     return parser
+
+
+def _add_exercise_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    exercise = commands.add_parser("exercise", help="list, generate and grade exercises")
+    exercise.set_defaults(handler=lambda _args, _extra: exercise.print_help())
+    sub = exercise.add_subparsers(title="exercise commands", metavar="COMMAND")
+    listing = sub.add_parser("list", help="the exercise families: ids, titles, answer kinds")
+    listing.add_argument("--json", action="store_true", help="print a JSON list")
+    listing.set_defaults(handler=_exercise_list)
+    for name, handler, summary in (
+        ("generate", _exercise_generate, "generate the exercise (FAMILY, seed, difficulty)"),
+        ("grade", _exercise_grade, "grade an answer to the exercise (FAMILY, seed, difficulty)"),
+    ):
+        command = sub.add_parser(name, help=summary)
+        command.add_argument("family", help="a family id (see `stride exercise list`)")
+        command.add_argument("--seed", type=int, required=True, help="the variant's seed")
+        command.add_argument(
+            "--difficulty",
+            type=int,
+            choices=(1, 2, 3),
+            default=2,
+            help="1 warm-up, 2 standard (default), 3 challenge",
+        )
+        if name == "grade":
+            command.add_argument("--answer", required=True, help="the answer as a student types it")
+        command.add_argument("--json", action="store_true", help="print JSON")
+        command.set_defaults(handler=handler)
+
+
+def _exercise_list(args: argparse.Namespace, _extra: list[str]) -> int:
+    from quiz.exercises.registry import all_families
+
+    families = [
+        {
+            "id": f.id,
+            "title": f.title,
+            "answer_kind": str(f.answer_kind),
+            "description": f.description,
+            "mistakes": dict(f.mistake_tags),
+        }
+        for f in all_families()
+    ]
+    if args.json:
+        print(json.dumps(families, ensure_ascii=False, indent=2))
+        return 0
+    width = max(len(f["id"]) for f in families)
+    for family in families:
+        print(f"{family['id']:<{width}}  {family['answer_kind']:<6}  {family['title']}")
+    return 0
+
+
+def _load_exercise(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from quiz.exercises.registry import UnknownFamilyError, get_family
+
+    try:
+        family = get_family(args.family)
+    except UnknownFamilyError as error:
+        print(f"stride: {error}", file=sys.stderr)
+        return None, None
+    return family, family.make(args.seed, args.difficulty)
+
+
+def _exercise_generate(args: argparse.Namespace, _extra: list[str]) -> int:
+    _family, exercise = _load_exercise(args)
+    if exercise is None:
+        return 2
+    if args.json:
+        print(json.dumps(exercise.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(exercise.prompt)
+    print(f"\nanswer ({exercise.answer_kind}): {exercise.answer}")
+    for number, step in enumerate(exercise.solution, start=1):
+        print(f"  {number}. {step}")
+    return 0
+
+
+def _exercise_grade(args: argparse.Namespace, _extra: list[str]) -> int:
+    from quiz.exercises.base import grade_exercise
+
+    family, exercise = _load_exercise(args)
+    if exercise is None:
+        return 2
+    grade = grade_exercise(family, exercise, args.answer)
+    result = {
+        "score": grade.score,
+        "correct": grade.correct,
+        "format_error": grade.format_error,
+        "feedback": grade.feedback,
+        "mistake": grade.mistake,
+    }
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    elif grade.format_error:
+        print(f"format error: {grade.format_error}")
+    else:
+        print(f"score {grade.score:.2f}{' (correct)' if grade.correct else ''}")
+        if grade.mistake:
+            print(f"mistake: {grade.mistake}")
+        if grade.feedback:
+            print(grade.feedback)
+    return 0
 
 
 def _deck_parse(args: argparse.Namespace, _extra: list[str]) -> int:

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from quiz.config import BUILTIN_DECKS_DIR
 from quiz.decks import ParsedCard, ParsedDeck, parse_deck_file
 from quiz.decks.identity import ExistingCard, plan_sync
-from quiz.store.models import Card, Deck
+from quiz.decks.model import ExerciseEntry
+from quiz.store.models import CARD_KIND_EXERCISE, CARD_KIND_FLASHCARD, Card, Deck
 
 
 @dataclass(frozen=True)
@@ -87,18 +88,9 @@ def import_deck(
     for card_id, key, incoming in plan.matched:
         updated += _update_card(old_cards[card_id], key, incoming, position[id(incoming)], now)
     for key, incoming in plan.added:
-        session.add(
-            Card(
-                deck_id=deck.id,
-                key=key,
-                position=position[id(incoming)],
-                front=incoming.front,
-                back=incoming.back,
-                active=True,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        card = Card(deck_id=deck.id, created_at=now)
+        _update_card(card, key, incoming, position[id(incoming)], now)
+        session.add(card)
     retired = [old_cards[card_id] for card_id in plan.retired if old_cards[card_id].active]
     for card in retired:
         card.active = False
@@ -117,12 +109,22 @@ def import_deck(
 
 def _update_card(card: Card, key: str, incoming: ParsedCard, position: int, now: datetime) -> bool:
     """Bring ``card`` in line with ``incoming``; True when its content (or activity) changed."""
-    content_changed = (card.front, card.back, card.active) != (incoming.front, incoming.back, True)
+    entry = incoming.exercise
+    content = {
+        "front": incoming.front,
+        "back": incoming.back,
+        "active": True,
+        "kind": CARD_KIND_EXERCISE if entry else CARD_KIND_FLASHCARD,
+        "exercise_family": entry.family if entry else None,
+        "exercise_difficulty": entry.difficulty if entry else None,
+    }
+    changed = any(getattr(card, name) != value for name, value in content.items())
     card.key, card.position = key, position
-    if content_changed:
-        card.front, card.back, card.active = incoming.front, incoming.back, True
+    if changed:
+        for name, value in content.items():
+            setattr(card, name, value)
         card.updated_at = now
-    return content_changed
+    return changed
 
 
 def load_builtin_decks(
@@ -135,6 +137,32 @@ def load_builtin_decks(
         if session.scalar(select(Deck.id).where(Deck.slug == slugify(parsed.title))) is None:
             reports.append(import_deck(session, parsed, now, source_name=path.name))
     return reports
+
+
+EXERCISE_DECK_SLUG = "cnn-exercises"
+EXERCISE_DECK_TITLE = "CNN exercises"
+SCHEDULED_DIFFICULTY = 2
+
+
+def exercise_deck() -> ParsedDeck:
+    """The built-in deck with one scheduled exercise item per registered family."""
+    from quiz.exercises.registry import all_families
+
+    items = tuple(
+        ParsedCard(
+            front=family.title,
+            back=family.description,
+            key=f"exercise:{family.id}",
+            exercise=ExerciseEntry(family.id, SCHEDULED_DIFFICULTY),
+        )
+        for family in all_families()
+    )
+    return ParsedDeck(title=EXERCISE_DECK_TITLE, cards=items, source_format="builtin")
+
+
+def sync_exercise_deck(session: Session, now: datetime) -> ImportReport:
+    """Bring the built-in exercise deck up to date with the registry (idempotent)."""
+    return import_deck(session, exercise_deck(), now, slug=EXERCISE_DECK_SLUG)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 
 from quiz.config import StudySettings
 from quiz.scheduling import CardState, Rating, Schedule, Scheduler
-from quiz.store.models import Card, CardSchedule, Deck, ReviewLog
+from quiz.store.models import (
+    CARD_KIND_EXERCISE,
+    CARD_KIND_FLASHCARD,
+    Attempt,
+    Card,
+    CardSchedule,
+    Deck,
+    ReviewLog,
+)
 
 LEARNING_STATES = (int(CardState.LEARNING), int(CardState.RELEARNING))
 
@@ -49,13 +57,33 @@ class DueCounts:
 
 @dataclass(frozen=True)
 class StudyCard:
-    """A card to show, with the user's schedule for it."""
+    """A card or exercise item to show, with the user's schedule for it."""
 
     card_id: int
     deck_id: int
     front: str
     back: str
     schedule: Schedule
+    kind: str = CARD_KIND_FLASHCARD
+    exercise_family: str | None = None
+    exercise_difficulty: int | None = None
+
+    @property
+    def is_exercise(self) -> bool:
+        return self.kind == CARD_KIND_EXERCISE
+
+    @classmethod
+    def of(cls, card: Card, schedule: Schedule) -> StudyCard:
+        return cls(
+            card.id,
+            card.deck_id,
+            card.front,
+            card.back,
+            schedule,
+            card.kind,
+            card.exercise_family,
+            card.exercise_difficulty,
+        )
 
 
 @dataclass(frozen=True)
@@ -209,7 +237,8 @@ def undo_last_answer(session: Session, user_id: int) -> int | None:
     """Undo the user's most recent answer; return its card id, or ``None`` if there is none.
 
     The card's schedule goes back to what the review log recorded before the answer (a card that
-    was new loses its schedule row, so it is new again) and the log row is deleted.
+    was new loses its schedule row, so it is new again) and the log row is deleted, with the
+    exercise attempt that produced it, if any.
     """
     log = session.scalar(
         select(ReviewLog)
@@ -234,6 +263,7 @@ def undo_last_answer(session: Session, user_id: int) -> int | None:
         row.due, row.last_review = log.due_before, log.last_review_before
         row.reps = max(0, row.reps - 1)
         row.lapses = max(0, row.lapses - int(lapsed))
+    session.execute(delete(Attempt).where(Attempt.review_id == log.id))
     session.execute(delete(ReviewLog).where(ReviewLog.id == log.id))
     session.flush()
     return log.card_id
@@ -247,7 +277,7 @@ def load_study_card(session: Session, user_id: int, card_id: int) -> StudyCard |
     row = session.scalar(
         select(CardSchedule).where(CardSchedule.user_id == user_id, CardSchedule.card_id == card_id)
     )
-    return StudyCard(card.id, card.deck_id, card.front, card.back, _schedule_of(row))
+    return StudyCard.of(card, _schedule_of(row))
 
 
 def count_reviews(session: Session, user_id: int) -> int:
@@ -316,7 +346,7 @@ def _first_scheduled(
     if row is None:
         return None
     card, schedule = row
-    return StudyCard(card.id, card.deck_id, card.front, card.back, _schedule_of(schedule))
+    return StudyCard.of(card, _schedule_of(schedule))
 
 
 def _first_new(
@@ -336,7 +366,7 @@ def _first_new(
     card = session.scalar(query.order_by(Card.deck_id, Card.position).limit(1))
     if card is None:
         return None
-    return StudyCard(card.id, card.deck_id, card.front, card.back, Schedule())
+    return StudyCard.of(card, Schedule())
 
 
 def _schedule_of(row: CardSchedule | None) -> Schedule:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -31,6 +32,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+CARD_KIND_FLASHCARD = "flashcard"
+CARD_KIND_EXERCISE = "exercise"
 
 
 class Base(DeclarativeBase):
@@ -67,10 +72,13 @@ class Deck(Base):
 
 
 class Card(Base):
-    """A flashcard; ``front``/``back`` hold the source text as written (rendered for display).
+    """A reviewable item of a deck: a flashcard, or an exercise entry.
 
-    Cards that disappear from a re-imported file are retired (``active`` false), not deleted, so
-    their history survives and they come back if the file restores them.
+    A flashcard's ``front``/``back`` hold the source text as written (rendered for display). An
+    exercise entry (``kind == "exercise"``) names a family and a difficulty; each time it is due
+    it comes back as a new generated variant. Items that disappear from a re-imported file are
+    retired (``active`` false), not deleted, so their history survives and they come back if the
+    file restores them.
     """
 
     __tablename__ = "cards"
@@ -83,6 +91,11 @@ class Card(Base):
     front: Mapped[str] = mapped_column(Text)
     back: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    kind: Mapped[str] = mapped_column(
+        String(20), default=CARD_KIND_FLASHCARD, server_default=CARD_KIND_FLASHCARD
+    )
+    exercise_family: Mapped[str | None] = mapped_column(String(50))
+    exercise_difficulty: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -142,3 +155,32 @@ class ReviewLog(Base):
     stability_after: Mapped[float] = mapped_column(Float)
     difficulty_after: Mapped[float] = mapped_column(Float)
     due_after: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Attempt(Base):
+    """One graded answer to a generated exercise (format errors are not attempts).
+
+    ``(family, seed, difficulty)`` regenerates the exercise, so ``raw_answer`` can be regraded.
+    ``card_id`` is set when the exercise came from a scheduled item, and ``review_id`` when the
+    attempt rated it; ``source`` says where it was answered (``practice`` or ``study``).
+    """
+
+    __tablename__ = "attempts"
+    __table_args__ = (Index("ix_attempts_user_family", "user_id", "family", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id", ondelete="SET NULL"))
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("review_log.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(20))
+    family: Mapped[str] = mapped_column(String(50))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    difficulty: Mapped[int] = mapped_column(Integer)
+    raw_answer: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    mistake: Mapped[str | None] = mapped_column(String(50))
+    used_hint: Mapped[bool] = mapped_column(Boolean, default=False)
+    saw_solution: Mapped[bool] = mapped_column(Boolean, default=False)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

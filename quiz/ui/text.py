@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,14 @@ from quiz.scheduling import format_interval
 def show_card_text(source: str) -> None:
     """Render card source text (converted to Markdown for KaTeX); HTML in it is shown as text."""
     st.markdown(to_markdown(source))
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` shown literally by ``st.markdown`` (no emphasis, links, images, maths or HTML)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
 def describe_due(due: datetime, now: datetime, zone: ZoneInfo) -> str:

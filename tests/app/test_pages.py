@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from quiz.exercises.registry import FAMILIES
 from tests.support import REPO_ROOT
 
 STUDY = "quiz/ui/pages/study.py"
@@ -26,11 +27,13 @@ def _button(at: AppTest, label_start: str):  # type: ignore[no-untyped-def]
     return next(b for b in at.button if b.label.startswith(label_start))
 
 
-def test_home_lists_the_seed_deck_with_twelve_new_cards(app: AppTest) -> None:
+def test_home_lists_the_seed_deck_and_the_exercises(app: AppTest) -> None:
     assert app.title[0].value == "Stride"
-    assert "12 cards to study today" in [h.value for h in app.subheader]
-    metrics = {m.label: m.value for m in app.metric}
-    assert metrics == {"New": "12", "Learning": "0", "Review": "0"}
+    total = 12 + len(FAMILIES)
+    assert f"{total} cards to study today" in [h.value for h in app.subheader]
+    new = [m.value for m in app.metric if m.label == "New"]
+    assert new == [str(len(FAMILIES)), "12"]  # decks by title: CNN exercises, Notes - ...
+    assert {m.value for m in app.metric if m.label != "New"} == {"0"}
 
 
 def test_study_flow_reveal_rate_next_and_undo(app: AppTest) -> None:
@@ -57,6 +60,7 @@ def test_study_flow_reveal_rate_next_and_undo(app: AppTest) -> None:
 def test_all_done_state(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STRIDE_NEW_CARDS_PER_DAY", "1")
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=30)
+    at.query_params["deck"] = "1"  # the notes deck
     at.run()
     at.switch_page(STUDY).run()
     _button(at, "Show answer").click().run()

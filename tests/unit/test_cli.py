@@ -90,9 +90,9 @@ def test_deck_import_of_a_bad_file_imports_nothing(tmp_path: Path) -> None:
 def test_db_upgrade_and_current(tmp_path: Path) -> None:
     env = {"STRIDE_DATA_DIR": str(tmp_path)}
     result = stride("db", "upgrade", env=env)
-    assert result.returncode == 0 and "database at revision 0001" in result.stdout
+    assert result.returncode == 0 and "database at revision 0002" in result.stdout
     result = stride("db", "current", env=env)
-    assert "revision: 0001 (newest: 0001)" in result.stdout
+    assert "revision: 0002 (newest: 0002)" in result.stdout
 
 
 def test_bad_configuration_is_reported(tmp_path: Path) -> None:
@@ -125,9 +125,87 @@ def test_bad_configuration_is_reported(tmp_path: Path) -> None:
         ["db", "current"],
         ["run"],
         ["bench"],
+        ["exercise"],
+        ["exercise", "list"],
+        ["exercise", "generate"],
+        ["exercise", "grade"],
     ],
 )
 def test_help_on_every_command(command: list[str]) -> None:
     result = stride(*command, "--help")
     assert result.returncode == 0
     assert "usage: stride" in result.stdout
+
+
+def test_exercise_list_generate_and_grade() -> None:
+    listing = json.loads(stride("exercise", "list", "--json").stdout)
+    ids = [family["id"] for family in listing]
+    assert "conv-output-size" in ids
+    assert all({"id", "title", "answer_kind"} <= set(family) for family in listing)
+
+    generated = stride(
+        "exercise", "generate", "conv-output-size", "--seed", "7", "--difficulty", "2", "--json"
+    )
+    exercise = json.loads(generated.stdout)
+    assert set(exercise) == {
+        "family",
+        "seed",
+        "difficulty",
+        "prompt",
+        "params",
+        "answer",
+        "answer_kind",
+        "solution",
+    }
+    assert (exercise["family"], exercise["seed"], exercise["difficulty"]) == (
+        "conv-output-size",
+        7,
+        2,
+    )
+
+    right = stride(
+        "exercise",
+        "grade",
+        "conv-output-size",
+        "--seed",
+        "7",
+        "--difficulty",
+        "2",
+        "--answer",
+        exercise["answer"],
+        "--json",
+    )
+    assert json.loads(right.stdout) == {
+        "score": 1.0,
+        "correct": True,
+        "format_error": None,
+        "feedback": "Correct.",
+        "mistake": None,
+    }
+    wrong = json.loads(
+        stride(
+            "exercise",
+            "grade",
+            "conv-output-size",
+            "--seed",
+            "7",
+            "--difficulty",
+            "2",
+            "--answer",
+            "128x62x62",
+            "--json",
+        ).stdout
+    )
+    assert (wrong["correct"], wrong["mistake"]) == (False, "forgot_plus_one")
+    unreadable = json.loads(
+        stride(
+            "exercise", "grade", "conv-output-size", "--seed", "7", "--answer", "48 by 4x", "--json"
+        ).stdout
+    )
+    assert unreadable["format_error"] and unreadable["score"] == 0
+
+
+def test_exercise_unknown_family() -> None:
+    result = stride("exercise", "generate", "no-such-family", "--seed", "1")
+    assert result.returncode == 2
+    assert "unknown exercise family 'no-such-family'" in result.stderr

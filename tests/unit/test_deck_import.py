@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from quiz.decks import DeckFormatError, parse_deck_file, parse_deck_text
+from quiz.exercises.registry import FAMILIES
 from quiz.runtime import Stride
 from quiz.scheduling import Rating
 from quiz.services.decks import import_deck, list_decks, slugify
@@ -32,7 +33,8 @@ def test_builtin_seed_deck_is_loaded_on_first_start(stride: Stride) -> None:
     with stride.transaction() as session:
         decks = list_decks(session)
     assert [(d.title, d.card_count) for d in decks] == [
-        ("Notes - Machine Learning MT23, Convolutional neural networks", 12)
+        ("CNN exercises", len(FAMILIES)),
+        ("Notes - Machine Learning MT23, Convolutional neural networks", 12),
     ]
 
 

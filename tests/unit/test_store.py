@@ -72,3 +72,30 @@ def test_datetimes_come_back_as_utc(database_url: str) -> None:
     with pytest.raises(Exception, match="naive datetime"), sessions.begin() as session:
         session.add(User(username="b", created_at=datetime(2026, 3, 1)))
     engine.dispose()
+
+
+def test_migration_0002_keeps_existing_cards_as_flashcards(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0001")
+    now = "2026-01-01 00:00:00"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO decks (slug, title, description, source_format, source_name, "
+                f"created_at, updated_at) VALUES ('d', 'D', '', 'notes', '', '{now}', '{now}')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO cards (deck_id, key, position, front, back, active, created_at, "
+                f"updated_at) VALUES (1, 'k', 0, 'Q', 'A', 1, '{now}', '{now}')"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT kind, exercise_family FROM cards")).one()
+    assert tuple(row) == ("flashcard", None)
+    downgrade(engine, "0001")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT front FROM cards")).scalar() == "Q"
+    engine.dispose()

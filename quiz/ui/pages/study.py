@@ -11,7 +11,9 @@ import time
 
 import streamlit as st
 
+from quiz.exercises.base import Exercise
 from quiz.scheduling import Rating, format_interval, utc_now
+from quiz.services.practice import AttemptContext, exercise_for_item, submit_item
 from quiz.services.study import (
     CardNotFoundError,
     StudyCard,
@@ -21,6 +23,7 @@ from quiz.services.study import (
     next_card,
     undo_last_answer,
 )
+from quiz.ui.exercise_view import answer_input, show_grade, show_prompt, show_solution
 from quiz.ui.state import get_stride
 from quiz.ui.text import describe_due, show_card_text
 
@@ -43,6 +46,10 @@ def _show(card: StudyCard | None) -> None:
     state.study_card_id = card.card_id if card else None
     state.study_revealed = False
     state.study_shown_at = time.monotonic()
+    state.study_item_result = None
+    state.study_item_format_error = None
+    state.study_hint = False
+    state.study_solution = False
 
 
 def _reveal() -> None:
@@ -90,7 +97,7 @@ def _undo() -> None:
         return
     state.study_answered = max(0, state.study_answered - 1)
     _show(card)
-    state.study_revealed = True
+    state.study_revealed = True  # a flashcard comes back with its answer shown
     state.study_notice = "Undone: the card is back as it was before your answer."
 
 
@@ -148,38 +155,119 @@ st.progress(
 if notice := state.pop("study_notice", None):
     st.toast(notice)
 
-if card is None:
+
+def _all_done() -> None:
     st.success("All done for now!", icon=":material/celebration:")
     upcoming = [deck.next_due for deck in selected if deck.next_due is not None]
     if upcoming:
-        st.write(
-            f"The next card is due {describe_due(min(upcoming), now, stride.settings.timezone)}."
-        )
+        due = describe_due(min(upcoming), now, stride.settings.timezone)
+        st.write(f"The next card is due {due}.")
     else:
         st.write("Nothing is scheduled yet in this deck.")
     st.page_link("quiz/ui/pages/home.py", label="Back to Home", icon=":material/home:")
-else:
+
+
+def _flashcard(card: StudyCard) -> None:
     with st.container(border=True, key="study_front"):
         show_card_text(card.front)
     if not state.study_revealed:
         st.button(
             "Show answer", type="primary", shortcut="Space", on_click=_reveal, width="stretch"
         )
+        return
+    with st.container(border=True, key="study_back"):
+        show_card_text(card.back)
+    intervals = stride.scheduler.preview(card.schedule, now)
+    for column, rating in zip(st.columns(len(Rating)), Rating, strict=True):
+        column.button(
+            f"{rating.label} · {format_interval(intervals[rating])}",
+            key=f"study_rate_{rating.name.lower()}",
+            shortcut=str(int(rating)),
+            on_click=_answer,
+            args=(card.card_id, rating),
+            type="primary" if rating == Rating.GOOD else "secondary",
+            width="stretch",
+        )
+
+
+def _exercise_item(card: StudyCard) -> None:
+    """A scheduled exercise: a new variant; the first graded answer rates the item."""
+    exercise = exercise_for_item(stride.local_user_id, card)
+    result = state.get("study_item_result")
+    st.caption(f"Exercise · {card.front} · a new variant each time it comes back")
+    with st.container(border=True, key="study_exercise"):
+        show_prompt(exercise)
+    if result is None:
+        with st.form("study_exercise_form", border=False):
+            raw = answer_input(exercise, key=f"study_{card.card_id}_{exercise.seed}")
+            submitted = st.form_submit_button("Check", type="primary")
+        if submitted:
+            _submit_item(card, exercise, raw or "")
+            st.rerun()
+        if state.get("study_item_format_error"):
+            st.warning(state.study_item_format_error, icon=":material/edit_note:")
+        hint, solution = st.columns(2)
+        if hint.button("Hint (rates Hard at best)", icon=":material/lightbulb:"):
+            state.study_hint = True
+        if solution.button("Worked solution (rates Hard at best)", icon=":material/menu_book:"):
+            state.study_solution = True
+        if state.get("study_hint") and exercise.hint:
+            st.info(exercise.hint, icon=":material/lightbulb:")
     else:
-        with st.container(border=True, key="study_back"):
-            show_card_text(card.back)
-        intervals = stride.scheduler.preview(card.schedule, now)
-        columns = st.columns(len(Rating))
-        for column, rating in zip(columns, Rating, strict=True):
-            column.button(
-                f"{rating.label} · {format_interval(intervals[rating])}",
-                key=f"study_rate_{rating.name.lower()}",
-                shortcut=str(int(rating)),
-                on_click=_answer,
-                args=(card.card_id, rating),
-                type="primary" if rating == Rating.GOOD else "secondary",
-                width="stretch",
+        grade, rating = result
+        show_grade(grade, exercise)
+        st.caption(f"Rated **{rating.label}** automatically (see the README for the rule).")
+        st.button(
+            "Continue",
+            type="primary",
+            shortcut="Space",
+            width="stretch",
+            on_click=_continue_after_item,
+            args=(card.card_id,),
+        )
+    if state.get("study_solution") or result is not None:
+        with st.expander("Worked solution", expanded=bool(state.get("study_solution"))):
+            show_solution(exercise, key=f"study_solution_{card.card_id}_{exercise.seed}")
+
+
+def _submit_item(card: StudyCard, exercise: Exercise, raw: str) -> None:
+    elapsed_ms = int((time.monotonic() - state.get("study_shown_at", time.monotonic())) * 1000)
+    context = AttemptContext(
+        elapsed_ms, bool(state.get("study_hint")), bool(state.get("study_solution"))
+    )
+    with stride.transaction() as session:
+        result = submit_item(
+            session, stride.local_user_id, card, exercise, raw, context, utc_now(), stride.scheduler
+        )
+    if result.rating is None:
+        state.study_item_format_error = result.grade.format_error
+        return
+    state.study_item_format_error = None
+    state.study_item_result = (result.grade, result.rating)
+    state.study_answered += 1
+    state.study_undo_available = True
+
+
+def _continue_after_item(card_id: int) -> None:
+    with stride.transaction() as session:
+        _show(
+            next_card(
+                session,
+                stride.local_user_id,
+                utc_now(),
+                stride.settings,
+                deck_id=_deck_filter(),
+                exclude=card_id,
             )
+        )
+
+
+if card is None:
+    _all_done()
+elif card.is_exercise:
+    _exercise_item(card)
+else:
+    _flashcard(card)
     if card.schedule.is_new:
         st.caption("New card")
     else:

@@ -1,0 +1,1 @@
+"""Randomized, auto-graded exercises: one module per family in ``families/``, see ``registry``."""

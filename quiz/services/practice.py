@@ -1,0 +1,154 @@
+"""Exercise use cases: fresh variants, grading an attempt, and scheduled exercise items.
+
+On the Practice page attempts are logged but rate nothing (free practice). In the study queue an
+exercise item's first graded attempt on a variant rates the item (:mod:`quiz.exercises.rating`)
+and is linked to that review.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from quiz.exercises.base import Exercise, grade_exercise
+from quiz.exercises.rating import rating_for
+from quiz.exercises.registry import get_family
+from quiz.grading import Grade
+from quiz.scheduling import Rating, Scheduler
+from quiz.services.study import StudyCard, answer_card
+from quiz.store.models import Attempt
+
+MAX_SEED = 2**31 - 1
+
+
+def fresh_seed() -> int:
+    return secrets.randbelow(MAX_SEED)
+
+
+def variant_seed(user_id: int, card_id: int, reps: int) -> int:
+    """The seed of a scheduled item's variant: new after every review, stable within one."""
+    digest = hashlib.sha256(f"item:{user_id}:{card_id}:{reps}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & MAX_SEED
+
+
+def make_exercise(family_id: str, seed: int, difficulty: int) -> Exercise:
+    return get_family(family_id).make(seed, difficulty)
+
+
+def exercise_for_item(user_id: int, item: StudyCard) -> Exercise:
+    """The variant a scheduled exercise item shows now."""
+    if item.exercise_family is None or item.exercise_difficulty is None:
+        raise ValueError(f"card {item.card_id} is not an exercise item")
+    seed = variant_seed(user_id, item.card_id, item.schedule.reps)
+    return make_exercise(item.exercise_family, seed, item.exercise_difficulty)
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    grade: Grade
+    attempt_id: int | None  # None for a format error: nothing was recorded
+    rating: Rating | None = None
+
+
+@dataclass(frozen=True)
+class AttemptContext:
+    """How the answer was produced: time taken, and whether help was looked at."""
+
+    duration_ms: int | None = None
+    used_hint: bool = False
+    saw_solution: bool = False
+
+    @property
+    def helped(self) -> bool:
+        return self.used_hint or self.saw_solution
+
+
+def submit_practice(
+    session: Session,
+    user_id: int,
+    exercise: Exercise,
+    raw_answer: str,
+    context: AttemptContext,
+    now: datetime,
+) -> AttemptResult:
+    """Grade a Practice-page answer and log it (format errors are returned, not logged)."""
+    grade = grade_exercise(get_family(exercise.family), exercise, raw_answer)
+    if grade.format_error is not None:
+        return AttemptResult(grade, None)
+    attempt = _log(session, user_id, exercise, raw_answer, grade, context, now, "practice")
+    return AttemptResult(grade, attempt.id)
+
+
+def submit_item(
+    session: Session,
+    user_id: int,
+    item: StudyCard,
+    exercise: Exercise,
+    raw_answer: str,
+    context: AttemptContext,
+    now: datetime,
+    scheduler: Scheduler,
+) -> AttemptResult:
+    """Grade the answer to a scheduled exercise item, rate the item and log the attempt."""
+    family = get_family(exercise.family)
+    grade = grade_exercise(family, exercise, raw_answer)
+    rating = rating_for(
+        grade, exercise.answer_kind, helped=context.helped, duration_ms=context.duration_ms
+    )
+    if rating is None:
+        return AttemptResult(grade, None)
+    review = answer_card(
+        session, user_id, item.card_id, rating, now, scheduler, duration_ms=context.duration_ms
+    )
+    attempt = _log(
+        session,
+        user_id,
+        exercise,
+        raw_answer,
+        grade,
+        context,
+        now,
+        "study",
+        card_id=item.card_id,
+        review_id=review.review_id,
+    )
+    return AttemptResult(grade, attempt.id, rating)
+
+
+def _log(
+    session: Session,
+    user_id: int,
+    exercise: Exercise,
+    raw_answer: str,
+    grade: Grade,
+    context: AttemptContext,
+    now: datetime,
+    source: str,
+    *,
+    card_id: int | None = None,
+    review_id: int | None = None,
+) -> Attempt:
+    attempt = Attempt(
+        user_id=user_id,
+        card_id=card_id,
+        review_id=review_id,
+        source=source,
+        family=exercise.family,
+        seed=exercise.seed,
+        difficulty=exercise.difficulty,
+        raw_answer=raw_answer,
+        score=grade.score,
+        correct=grade.correct,
+        mistake=grade.mistake,
+        used_hint=context.used_hint,
+        saw_solution=context.saw_solution,
+        duration_ms=context.duration_ms,
+        created_at=now,
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt

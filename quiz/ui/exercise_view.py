@@ -1,0 +1,183 @@
+"""Showing an exercise, reading its answer, and showing the grade and the worked solution.
+
+Used by the Practice page and by the Study page for exercise items. Widget keys are prefixed with
+a caller-chosen ``key`` so several views can live in one session.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from quiz.exercises import latex
+from quiz.exercises.base import Exercise, Picture
+from quiz.grading import AnswerKind, Grade, describe_expected
+from quiz.ui.charts import matrix_heatmap
+from quiz.ui.text import escape_markdown
+
+PLOTLY_CONFIG = {"displayModeBar": False, "staticPlot": False}
+
+
+def show_prompt(exercise: Exercise) -> None:
+    """The prompt (Markdown + KaTeX) and every tensor it uses as a labelled heatmap."""
+    st.markdown(exercise.prompt)
+    if not exercise.tensors:
+        return
+    with st.expander("Tensors as heatmaps", expanded=False):
+        for name, values in exercise.tensors.items():
+            array = np.asarray(values, dtype=float)
+            for label, plane in _planes(name, array):
+                st.plotly_chart(
+                    matrix_heatmap(plane, label),
+                    config=PLOTLY_CONFIG,
+                    key=f"prompt_{exercise.family}_{exercise.seed}_{label}",
+                )
+
+
+def answer_input(exercise: Exercise, key: str) -> str:
+    """An input that fits the answer kind; returns the answer as text for ``quiz.grading``.
+
+    Numbers and shapes use a text box. Matrices and tensors offer an editable grid of the right
+    size (one per channel) or, for keyboard users, a text area (rows on lines, blank line between
+    channels).
+    """
+    kind = exercise.answer_kind
+    help_text = describe_expected(kind)
+    if kind in (AnswerKind.NUMBER, AnswerKind.SHAPE):
+        return st.text_input(
+            "Your answer", key=f"{key}_text", placeholder=help_text, help=help_text
+        )
+    expected = np.asarray(exercise.expected, dtype=float)
+    mode = st.segmented_control(
+        "Enter the answer as", ["Grid", "Text"], default="Grid", key=f"{key}_mode"
+    )
+    if mode == "Text":
+        return st.text_area(
+            "Your answer",
+            key=f"{key}_textarea",
+            help=help_text,
+            placeholder="1 2 3\n4 5 6" if kind == AnswerKind.MATRIX else "1 2\n3 4\n\n5 6\n7 8",
+        )
+    planes = [expected] if expected.ndim == 2 else list(expected)
+    texts = []
+    columns = st.columns(min(len(planes), 3))
+    for index, plane in enumerate(planes):
+        with columns[index % len(columns)]:
+            label = "Your answer" if len(planes) == 1 else f"Channel {index + 1}"
+            grid = st.data_editor(
+                np.full(plane.shape, np.nan),
+                key=f"{key}_grid_{index}",
+                hide_index=False,
+                num_rows="fixed",
+                column_config={
+                    str(c): st.column_config.NumberColumn(str(c)) for c in range(plane.shape[1])
+                },
+            )
+            st.caption(label)
+            texts.append(_grid_text(np.asarray(grid, dtype=float)))
+    if all(not text for text in texts):
+        return ""
+    return "\n\n".join(texts)
+
+
+def show_grade(grade: Grade, exercise: Exercise) -> None:
+    """Verdict, score, per-cell marks and the targeted feedback."""
+    if grade.format_error is not None:
+        st.warning(escape_markdown(grade.format_error), icon=":material/edit_note:")
+        return
+    if grade.correct:
+        st.success(
+            f"Correct. {grade.feedback if grade.feedback != 'Correct.' else ''}",
+            icon=":material/check_circle:",
+        )
+    else:
+        verdict = "Not quite" if grade.score > 0 else "Incorrect"
+        st.error(f"{verdict}: score {grade.score:.0%}.", icon=":material/cancel:")
+        if grade.feedback:
+            st.markdown(grade.feedback)
+    if grade.cell_marks is not None and not grade.correct:
+        marks = np.asarray(grade.cell_marks, dtype=bool)
+        st.plotly_chart(
+            matrix_heatmap(marks.astype(float), "Your cells: green right, red wrong", marks=marks),
+            config=PLOTLY_CONFIG,
+            key=f"marks_{exercise.family}_{exercise.seed}",
+        )
+
+
+def show_solution(exercise: Exercise, key: str) -> None:
+    """The worked solution, step by step, with the picture when the exercise has one."""
+    for number, step in enumerate(exercise.solution, start=1):
+        st.markdown(f"{number}. {step}")
+    st.markdown(f"**Answer:** `{exercise.answer}`")
+    if exercise.picture is not None:
+        _show_picture(exercise, exercise.picture, key)
+
+
+def _show_picture(exercise: Exercise, picture: Picture, key: str) -> None:
+    output = np.asarray(picture.output, dtype=float)
+    rows, cols = output.shape
+    choices = [(r, c) for r in range(rows) for c in range(cols)]
+    row, col = st.select_slider(
+        "Output cell to explain",
+        options=choices,
+        key=f"{key}_cell",
+        format_func=lambda rc: f"row {rc[0] + 1}, column {rc[1] + 1}",
+    )
+    source = np.asarray(exercise.tensors[picture.input], dtype=float)
+    source = source if source.ndim == 2 else source.reshape(-1, *source.shape[-2:])[0]
+    (ph, pw), (sh, sw), (dh, dw) = picture.padding, picture.stride, picture.dilation
+    padded = np.pad(source, ((ph, ph), (pw, pw)))
+    kh, kw = _window(exercise, picture)
+    taps = [(row * sh + i * dh, col * sw + j * dw) for i in range(kh) for j in range(kw)]
+    left, middle, right = st.columns(3)
+    title = "Input (padded)" if ph or pw else "Input"
+    left.plotly_chart(
+        matrix_heatmap(padded, title, cells=taps, padding=(ph, pw)),
+        config=PLOTLY_CONFIG,
+        key=f"{key}_input",
+    )
+    if picture.kernel is not None:
+        kernel = np.asarray(exercise.tensors[picture.kernel], dtype=float)
+        kernel = kernel if kernel.ndim == 2 else kernel.reshape(-1, *kernel.shape[-2:])[0]
+        middle.plotly_chart(
+            matrix_heatmap(kernel, "Kernel"), config=PLOTLY_CONFIG, key=f"{key}_kernel"
+        )
+    right.plotly_chart(
+        matrix_heatmap(output, picture.output_title, cells=[(row, col)]),
+        config=PLOTLY_CONFIG,
+        key=f"{key}_output",
+    )
+    st.caption(
+        f"Output cell ({row + 1}, {col + 1}) = value {latex.number(output[row, col])} reads the "
+        "outlined input cells."
+    )
+
+
+def _window(exercise: Exercise, picture: Picture) -> tuple[int, int]:
+    if picture.kernel is None:
+        return picture.window
+    kernel = np.asarray(exercise.tensors[picture.kernel])
+    return int(kernel.shape[-2]), int(kernel.shape[-1])
+
+
+def _planes(name: str, array: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    if array.ndim == 2:
+        return [(name, array)]
+    flat = array.reshape(-1, *array.shape[-2:])
+    index_shape = array.shape[:-2]
+    labels = [
+        ",".join(str(i + 1) for i in np.unravel_index(k, index_shape)) for k in range(flat.shape[0])
+    ]
+    return [(f"{name}[{label}]", plane) for label, plane in zip(labels, flat, strict=True)]
+
+
+def _grid_text(grid: np.ndarray) -> str:
+    if np.isnan(grid).all():
+        return ""
+    rows = [" ".join("?" if np.isnan(v) else latex_free(v) for v in row) for row in grid]
+    return "\n".join(rows)
+
+
+def latex_free(value: float) -> str:
+    """A number as plain text for the grader: ``3`` for 3.0, else ``repr``-exact."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))

@@ -1,0 +1,128 @@
+"""Practice: endless generated problems, graded against the engine, with targeted feedback.
+
+The problem on screen is ``(family, seed, difficulty)`` in the URL (``?family=...&seed=...&
+difficulty=...``), so a link reproduces it exactly. Attempts are logged; free practice does not
+change the study schedule (scheduled exercise items come up on the Study page).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import streamlit as st
+
+from quiz.exercises.base import DIFFICULTIES, DIFFICULTY_NAMES
+from quiz.exercises.registry import FAMILIES, UnknownFamilyError
+from quiz.scheduling import utc_now
+from quiz.services.practice import AttemptContext, fresh_seed, make_exercise, submit_practice
+from quiz.ui.exercise_view import answer_input, show_grade, show_prompt, show_solution
+from quiz.ui.state import get_stride
+
+MIXED = "mixed"
+
+stride = get_stride()
+state = st.session_state
+params = st.query_params
+
+
+def _new_problem() -> None:
+    choice = state.practice_family
+    family = random.choice(list(FAMILIES)) if choice == MIXED else choice
+    _set_problem(family, fresh_seed(), int(state.practice_difficulty))
+
+
+def _set_problem(family: str, seed: int, difficulty: int) -> None:
+    params.update({"family": family, "seed": str(seed), "difficulty": str(difficulty)})
+    state.practice_problem = (family, seed, difficulty)
+    state.practice_started = time.monotonic()
+    state.practice_hint = False
+    state.practice_solution = False
+    state.practice_grade = None
+    state.practice_attempts = 0
+
+
+def _from_url() -> tuple[str, int, int] | None:
+    family, seed, difficulty = params.get("family"), params.get("seed"), params.get("difficulty")
+    if family in FAMILIES and seed and seed.isdigit() and difficulty in {"1", "2", "3"}:
+        return family, int(seed), int(difficulty)
+    return None
+
+
+st.title("Practice")
+state.setdefault("practice_family", MIXED)
+state.setdefault("practice_difficulty", 2)
+if "practice_problem" not in state or _from_url() not in (None, state.practice_problem):
+    requested = _from_url()
+    if requested is not None:
+        state.practice_family = requested[0]
+        state.practice_difficulty = requested[2]
+        _set_problem(*requested)
+    else:
+        _new_problem()
+
+titles = {MIXED: "Mixed (a random family each time)"} | {
+    family_id: family.title for family_id, family in FAMILIES.items()
+}
+left, right = st.columns([3, 2])
+left.selectbox(
+    "Exercise family",
+    list(titles),
+    format_func=titles.__getitem__,
+    key="practice_family",
+    on_change=_new_problem,
+)
+right.segmented_control(
+    "Difficulty",
+    list(DIFFICULTIES),
+    key="practice_difficulty",
+    on_change=_new_problem,
+    format_func=lambda d: f"{d} · {DIFFICULTY_NAMES[d]}",
+)
+if state.practice_difficulty is None:  # the segmented control was clicked off
+    state.practice_difficulty = state.practice_problem[2]
+
+family_id, seed, difficulty = state.practice_problem
+try:
+    exercise = make_exercise(family_id, seed, difficulty)
+except UnknownFamilyError as error:
+    st.error(str(error))
+    st.stop()
+
+st.caption(f"{FAMILIES[family_id].title} · difficulty {difficulty} · seed {seed}")
+with st.container(border=True, key="practice_prompt"):
+    show_prompt(exercise)
+
+with st.form("practice_form", border=False):
+    raw = answer_input(exercise, key=f"practice_{family_id}_{seed}_{difficulty}")
+    submitted = st.form_submit_button("Submit", type="primary")
+
+if submitted:
+    elapsed = int((time.monotonic() - state.practice_started) * 1000)
+    context = AttemptContext(elapsed, state.practice_hint, state.practice_solution)
+    with stride.transaction() as session:
+        result = submit_practice(
+            session, stride.local_user_id, exercise, raw or "", context, utc_now()
+        )
+    state.practice_grade = result.grade
+    if result.attempt_id is not None:
+        state.practice_attempts += 1
+
+if state.practice_grade is not None:
+    show_grade(state.practice_grade, exercise)
+
+hint, solution, new = st.columns(3)
+if hint.button("Hint", icon=":material/lightbulb:", disabled=not exercise.hint):
+    state.practice_hint = True
+if solution.button("Worked solution", icon=":material/menu_book:"):
+    state.practice_solution = True
+new.button(
+    "New problem", icon=":material/refresh:", type="secondary", shortcut="N", on_click=_new_problem
+)
+
+if state.practice_hint and exercise.hint:
+    st.info(exercise.hint, icon=":material/lightbulb:")
+if state.practice_solution:
+    with st.container(border=True, key="practice_solution"):
+        st.subheader("Worked solution")
+        show_solution(exercise, key=f"solution_{family_id}_{seed}")
