@@ -81,26 +81,29 @@ def answer_input(exercise: Exercise, key: str) -> str:
 
 
 def show_grade(grade: Grade, exercise: Exercise) -> None:
-    """Verdict, score, per-cell marks and the targeted feedback."""
+    """Verdict, score, the targeted feedback, and per-cell marks (per channel for tensors)."""
     if grade.format_error is not None:
         st.warning(escape_markdown(grade.format_error), icon=":material/edit_note:")
         return
     if grade.correct:
-        st.success(
-            f"Correct. {grade.feedback if grade.feedback != 'Correct.' else ''}",
-            icon=":material/check_circle:",
-        )
+        st.success("Correct.", icon=":material/check_circle:")
     else:
         verdict = "Not quite" if grade.score > 0 else "Incorrect"
         st.error(f"{verdict}: score {grade.score:.0%}.", icon=":material/cancel:")
-        if grade.feedback:
-            st.markdown(grade.feedback)
-    if grade.cell_marks is not None and not grade.correct:
-        marks = np.asarray(grade.cell_marks, dtype=bool)
+    if grade.feedback and grade.feedback.rstrip(".") not in {"Correct", "Incorrect"}:
+        st.markdown(grade.feedback)
+    if grade.correct:
+        return
+    planes = [grade.cell_marks] if grade.cell_marks is not None else list(grade.channel_marks or [])
+    for index, plane in enumerate(planes):
+        marks = np.asarray(plane, dtype=bool)
+        title = "Your cells: ✓ right, ✗ wrong"
+        if len(planes) > 1:
+            title = f"Channel {index + 1}: ✓ right, ✗ wrong"
         st.plotly_chart(
-            matrix_heatmap(marks.astype(float), "Your cells: green right, red wrong", marks=marks),
+            matrix_heatmap(marks.astype(float), title, marks=marks),
             config=PLOTLY_CONFIG,
-            key=f"marks_{exercise.family}_{exercise.seed}",
+            key=f"marks_{exercise.family}_{exercise.seed}_{index}",
         )
 
 

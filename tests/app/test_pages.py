@@ -77,3 +77,25 @@ def test_deck_query_parameter_selects_the_deck(app: AppTest) -> None:
     app.selectbox[0].select(0).run()
     assert not app.exception
     assert app.selectbox[0].value == 0
+
+
+def test_an_exercise_item_in_the_study_queue(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=30)
+    at.query_params["deck"] = "2"  # the built-in exercise deck
+    at.run()
+    at.switch_page(STUDY).run()
+    assert not at.exception
+    assert any(c.value.startswith("Exercise ·") for c in at.caption)
+    at.text_input[0].input("banana")
+    _button(at, "Check").click().run()
+    assert at.warning, "a format error is reported and rates nothing"
+    assert "0 answered this session" in at.get("progress")[0].proto.text
+
+    at.text_input[0].input("1 x 1 x 1")
+    _button(at, "Check").click().run()
+    assert not at.exception
+    assert at.error[0].value.startswith("Incorrect")
+    assert any("Rated **Again**" in c.value for c in at.caption)
+    assert "1 answered this session" in at.get("progress")[0].proto.text
+    _button(at, "Continue").click().run()
+    assert not at.exception

@@ -204,14 +204,17 @@ def _prompt(setup: Setup) -> str:
 
 
 def _solution(setup: Setup, output: list[int]) -> tuple[str, ...]:
-    steps = ["Per axis, $o = \\left\\lfloor \\dfrac{i + 2p - d(k-1) - 1}{s} \\right\\rfloor + 1$."]
+    steps = [
+        "Per axis, $o = \\left\\lfloor \\dfrac{i + 2p - k_{\\text{eff}}}{s} \\right\\rfloor + 1$ "
+        "where the kernel spans $k_{\\text{eff}} = d(k-1) + 1$ inputs."
+    ]
     for name, index in (("Height", 0), ("Width", 1)):
         i, k, s, p, d = setup.axis(index)
         span = d * (k - 1) + 1
+        spans = f"k_{{\\text{{eff}}}} = {d}\\cdot({k}-1)+1 = {span}" if d > 1 else f"k = {k}"
         steps.append(
-            f"{name}: $\\left\\lfloor \\dfrac{{{i} + 2\\cdot{p} - {span}}}{{{s}}} "
-            "\\right\\rfloor + 1"
-            f" = \\lfloor {latex.number((i + 2 * p - span) / s)} \\rfloor + 1"
+            f"{name}: ${spans}$, so $\\left\\lfloor \\dfrac{{{i} + 2\\cdot{p} - {span}}}{{{s}}} "
+            f"\\right\\rfloor + 1 = \\lfloor {latex.number((i + 2 * p - span) / s)} \\rfloor + 1"
             f" = {conv_output_size(i, k, s, p, d)}$."
         )
     if setup.layout != "HW":

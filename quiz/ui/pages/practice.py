@@ -64,15 +64,14 @@ if "practice_problem" not in state or _from_url() not in (None, state.practice_p
 titles = {MIXED: "Mixed (a random family each time)"} | {
     family_id: family.title for family_id, family in FAMILIES.items()
 }
-left, right = st.columns([3, 2])
-left.selectbox(
+st.selectbox(
     "Exercise family",
     list(titles),
     format_func=titles.__getitem__,
     key="practice_family",
     on_change=_new_problem,
 )
-right.segmented_control(
+st.segmented_control(
     "Difficulty",
     list(DIFFICULTIES),
     key="practice_difficulty",
