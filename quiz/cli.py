@@ -4,7 +4,7 @@ stride deck parse FILE [--json]     parse a deck file and print its cards (no da
 stride deck import FILE [--slug S]  import or update a deck (idempotent)
 stride db upgrade | current         apply migrations / show the schema revision
 stride run [STREAMLIT ARGS...]      migrate, then serve the app (default port 8501)
-stride bench engine [--json]        benchmark the conv/pool engine
+    stride bench engine|exercises|practice   benchmarks: numbers to read, not tests
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ APP_FILE = PROJECT_ROOT / "app.py"
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.handler is not _run:
+    if extra and args.handler not in (_run, _bench):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(args.handler(args, extra) or 0)
@@ -77,10 +77,20 @@ def _build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="benchmarks (numbers, not pass/fail)")
     bench.set_defaults(handler=lambda _args, _extra: bench.print_help())
     bench_commands = bench.add_subparsers(title="benchmarks", metavar="SUITE")
-    engine = bench_commands.add_parser(
-        "engine", help="conv/pool engine vs reference loops and PyTorch", add_help=False
-    )
-    engine.set_defaults(handler=_bench_engine)
+    suites = {
+        "engine": ("conv/pool engine vs reference loops and PyTorch", "engine.bench"),
+        "exercises": (
+            "generate + grade throughput per exercise family",
+            "quiz.benchmarks.exercises",
+        ),
+        "practice": (
+            "Practice page in Chromium: Submit → feedback latency",
+            "quiz.benchmarks.practice_browser",
+        ),
+    }
+    for name, (summary, module) in suites.items():
+        suite = bench_commands.add_parser(name, help=summary, add_help=False)
+        suite.set_defaults(handler=_bench, module=module)
     return parser
 
 
@@ -269,10 +279,11 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
     return 0  # pragma: no cover - execv does not return
 
 
-def _bench_engine(_args: argparse.Namespace, extra: list[str]) -> int:
-    from engine import bench
+def _bench(args: argparse.Namespace, extra: list[str]) -> int:
+    """Run a benchmark module's ``main(argv)`` with the remaining arguments."""
+    import importlib
 
-    return int(bench.main(extra))
+    return int(importlib.import_module(args.module).main(extra))
 
 
 if __name__ == "__main__":

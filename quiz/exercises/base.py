@@ -71,7 +71,7 @@ class Exercise:
     @property
     def answer(self) -> str:
         """The canonical answer as a student would type it."""
-        return format_answer(self.answer_kind, _as_value(self.answer_kind, self.expected))
+        return format_answer(self.answer_kind, answer_value(self.answer_kind, self.expected))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape printed by ``stride exercise generate --json``."""
@@ -128,14 +128,14 @@ def rng_for(seed: int, difficulty: int) -> np.random.Generator:
 
 def grade_exercise(family: Family, exercise: Exercise, raw: str) -> Grade:
     """Grade ``raw`` against ``exercise``; name the mistake when a wrong answer matches one."""
-    expected = _as_value(exercise.answer_kind, exercise.expected)
+    expected = answer_value(exercise.answer_kind, exercise.expected)
     result = grade(exercise.answer_kind, expected, raw, **exercise.grading)
     if result.format_error is not None:
         return result
     if result.correct:
         return replace(result, feedback=result.feedback or "Correct.")
     for mistake in relevant_mistakes(family, exercise):
-        wrong = _as_value(exercise.answer_kind, mistake.answer)
+        wrong = answer_value(exercise.answer_kind, mistake.answer)
         if grade(exercise.answer_kind, wrong, raw, **exercise.grading).correct:
             return replace(result, mistake=mistake.tag, feedback=mistake.message)
     return result
@@ -143,11 +143,11 @@ def grade_exercise(family: Family, exercise: Exercise, raw: str) -> Grade:
 
 def relevant_mistakes(family: Family, exercise: Exercise) -> list[Mistake]:
     """The family's mistakes whose answers differ from the right answer (others teach nothing)."""
-    expected = _as_value(exercise.answer_kind, exercise.expected)
+    expected = answer_value(exercise.answer_kind, exercise.expected)
     canonical = format_answer(exercise.answer_kind, expected)
     relevant = []
     for mistake in family.mistakes(exercise):
-        wrong = _as_value(exercise.answer_kind, mistake.answer)
+        wrong = answer_value(exercise.answer_kind, mistake.answer)
         if mistake.answer is None or _same_shape_and_value(wrong, expected):
             continue
         if format_answer(exercise.answer_kind, wrong) == canonical:
@@ -156,8 +156,8 @@ def relevant_mistakes(family: Family, exercise: Exercise) -> list[Mistake]:
     return relevant
 
 
-def _as_value(kind: AnswerKind, value: Any) -> Any:
-    """JSON-friendly storage form → the value ``quiz.grading`` compares."""
+def answer_value(kind: AnswerKind, value: Any) -> Any:
+    """An answer in its stored (JSON) form as the value ``quiz.grading`` compares."""
     if kind in (AnswerKind.MATRIX, AnswerKind.TENSOR):
         return np.asarray(value, dtype=float)
     if kind == AnswerKind.SHAPE:

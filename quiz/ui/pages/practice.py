@@ -12,7 +12,7 @@ import time
 
 import streamlit as st
 
-from quiz.exercises.base import DIFFICULTIES, DIFFICULTY_NAMES
+from quiz.exercises.base import DIFFICULTIES, DIFFICULTY_NAMES, Exercise
 from quiz.exercises.registry import FAMILIES, UnknownFamilyError
 from quiz.scheduling import utc_now
 from quiz.services.practice import AttemptContext, fresh_seed, make_exercise, submit_practice
@@ -39,7 +39,6 @@ def _set_problem(family: str, seed: int, difficulty: int) -> None:
     state.practice_hint = False
     state.practice_solution = False
     state.practice_grade = None
-    state.practice_attempts = 0
 
 
 def _from_url() -> tuple[str, int, int] | None:
@@ -92,36 +91,38 @@ st.caption(f"{FAMILIES[family_id].title} · difficulty {difficulty} · seed {see
 with st.container(border=True, key="practice_prompt"):
     show_prompt(exercise)
 
-with st.form("practice_form", border=False):
-    raw = answer_input(exercise, key=f"practice_{family_id}_{seed}_{difficulty}")
-    submitted = st.form_submit_button("Submit", type="primary")
 
-if submitted:
-    elapsed = int((time.monotonic() - state.practice_started) * 1000)
-    context = AttemptContext(elapsed, state.practice_hint, state.practice_solution)
-    with stride.transaction() as session:
-        result = submit_practice(
-            session, stride.local_user_id, exercise, raw or "", context, utc_now()
-        )
-    state.practice_grade = result.grade
-    if result.attempt_id is not None:
-        state.practice_attempts += 1
+@st.fragment
+def _answer_area(exercise: Exercise) -> None:
+    """Answer, verdict, hint and solution: reruns alone, so the prompt is not redrawn."""
+    with st.form("practice_form", border=False):
+        raw = answer_input(exercise, key=f"practice_{exercise.family}_{exercise.seed}")
+        submitted = st.form_submit_button("Submit", type="primary")
+    if submitted:
+        elapsed = int((time.monotonic() - state.practice_started) * 1000)
+        context = AttemptContext(elapsed, state.practice_hint, state.practice_solution)
+        with stride.transaction() as session:
+            result = submit_practice(
+                session, stride.local_user_id, exercise, raw or "", context, utc_now()
+            )
+        state.practice_grade = result.grade
+    if state.practice_grade is not None:
+        show_grade(state.practice_grade, exercise)
 
-if state.practice_grade is not None:
-    show_grade(state.practice_grade, exercise)
+    hint, solution, new = st.columns(3)
+    if hint.button("Hint", icon=":material/lightbulb:", disabled=not exercise.hint):
+        state.practice_hint = True
+    if solution.button("Worked solution", icon=":material/menu_book:"):
+        state.practice_solution = True
+    if new.button("New problem", icon=":material/refresh:", shortcut="N"):
+        _new_problem()
+        st.rerun(scope="app")
+    if state.practice_hint and exercise.hint:
+        st.info(exercise.hint, icon=":material/lightbulb:")
+    if state.practice_solution:
+        with st.container(border=True, key="practice_solution"):
+            st.subheader("Worked solution")
+            show_solution(exercise, key=f"solution_{exercise.family}_{exercise.seed}")
 
-hint, solution, new = st.columns(3)
-if hint.button("Hint", icon=":material/lightbulb:", disabled=not exercise.hint):
-    state.practice_hint = True
-if solution.button("Worked solution", icon=":material/menu_book:"):
-    state.practice_solution = True
-new.button(
-    "New problem", icon=":material/refresh:", type="secondary", shortcut="N", on_click=_new_problem
-)
 
-if state.practice_hint and exercise.hint:
-    st.info(exercise.hint, icon=":material/lightbulb:")
-if state.practice_solution:
-    with st.container(border=True, key="practice_solution"):
-        st.subheader("Worked solution")
-        show_solution(exercise, key=f"solution_{family_id}_{seed}")
+_answer_area(exercise)

@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pytest
 
-from quiz.exercises.base import DIFFICULTIES, Exercise, grade_exercise, relevant_mistakes
+from quiz.exercises.base import DIFFICULTIES, answer_value, grade_exercise, relevant_mistakes
 from quiz.exercises.registry import FAMILIES, all_families, get_family
 from quiz.grading import format_answer
 
@@ -44,7 +44,9 @@ def test_canonical_answer_and_every_mistake(case: tuple[str, int]) -> None:
         assert grade.correct and grade.score == 1.0, (seed, exercise.answer, grade)
         for mistake in relevant_mistakes(family, exercise):
             assert mistake.tag in family.mistake_tags, mistake.tag
-            wrong = format_answer(exercise.answer_kind, _value(exercise, mistake.answer))
+            wrong = format_answer(
+                exercise.answer_kind, answer_value(exercise.answer_kind, mistake.answer)
+            )
             result = grade_exercise(family, exercise, wrong)
             assert result.format_error is None, (seed, mistake.tag, wrong, result)
             assert result.score < 1 and not result.correct, (seed, mistake.tag, wrong)
@@ -102,11 +104,3 @@ def test_malformed_answers_are_format_errors(family_id: str) -> None:
 def test_bad_difficulty_is_refused(family_id: str) -> None:
     with pytest.raises(ValueError, match="difficulty must be 1, 2 or 3"):
         get_family(family_id).make(1, 4)
-
-
-def _value(exercise: Exercise, answer: object) -> object:
-    if exercise.answer_kind in ("matrix", "tensor"):
-        return np.asarray(answer, dtype=float)
-    if exercise.answer_kind == "shape":
-        return tuple(int(v) for v in answer)  # type: ignore[union-attr]
-    return answer

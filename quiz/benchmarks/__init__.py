@@ -1,0 +1,1 @@
+"""Benchmarks run by ``stride bench``: numbers to read, never pass/fail tests."""
