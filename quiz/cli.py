@@ -1,10 +1,13 @@
 """The ``stride`` command.
 
-stride deck parse FILE [--json]     parse a deck file and print its cards (no database)
-stride deck import FILE [--slug S]  import or update a deck (idempotent)
-stride db upgrade | current         apply migrations / show the schema revision
-stride run [STREAMLIT ARGS...]      migrate, then serve the app (default port 8501)
-    stride bench engine|exercises|practice   benchmarks: numbers to read, not tests
+    stride deck parse FILE [--json]     parse a deck file and print its cards (no database)
+    stride deck import FILE [--slug S]  import or update a deck (idempotent)
+    stride db upgrade | current         apply migrations / show the schema revision
+    stride exercise list [--json]       the exercise families
+    stride exercise generate FAMILY --seed N [--difficulty D] [--json]
+    stride exercise grade FAMILY --seed N [--difficulty D] --answer TEXT [--json]
+    stride run [STREAMLIT ARGS...]      migrate, then serve the app (default port 8501)
+    stride bench engine|exercises|practice [--json]   benchmarks: numbers to read, not tests
 """
 
 from __future__ import annotations
