@@ -13,6 +13,7 @@ one third, so :func:`format_number` and :func:`read_number` round-trip exactly.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from fractions import Fraction
@@ -128,6 +129,12 @@ def format_number(value: float) -> str:
         raise ValueError(f"cannot format {value}: answers are finite numbers")
     if value.is_integer() and abs(value) < 1e16:
         return str(int(value))
+    return _format_fractional(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_fractional(value: float) -> str:
+    """The non-integer case of :func:`format_number` (cached: exercises reuse few values)."""
     fraction = Fraction(value).limit_denominator(_MAX_DENOMINATOR)
     if float(fraction) == value and not _terminates(fraction.denominator):
         return f"{fraction.numerator}/{fraction.denominator}"

@@ -120,12 +120,13 @@ def _show_picture(exercise: Exercise, picture: Picture, key: str) -> None:
     output = np.asarray(picture.output, dtype=float)
     rows, cols = output.shape
     choices = [(r, c) for r in range(rows) for c in range(cols)]
-    row, col = st.select_slider(
+    chosen = st.select_slider(
         "Output cell to explain",
-        options=choices,
+        options=range(len(choices)),
         key=f"{key}_cell",
-        format_func=lambda rc: f"row {rc[0] + 1}, column {rc[1] + 1}",
+        format_func=lambda i: f"row {choices[i][0] + 1}, column {choices[i][1] + 1}",
     )
+    row, col = choices[chosen]
     source = np.asarray(exercise.tensors[picture.input], dtype=float)
     source = source if source.ndim == 2 else source.reshape(-1, *source.shape[-2:])[0]
     (ph, pw), (sh, sw), (dh, dw) = picture.padding, picture.stride, picture.dilation
@@ -164,8 +165,9 @@ def _window(exercise: Exercise, picture: Picture) -> tuple[int, int]:
 
 
 def _planes(name: str, array: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    if array.ndim == 2:
-        return [(name, array)]
+    """2-D slices of ``array`` to draw, labelled ``name[c]`` (1-based); vectors become one row."""
+    if array.ndim <= 2:
+        return [(name, array.reshape(1, -1) if array.ndim < 2 else array)]
     flat = array.reshape(-1, *array.shape[-2:])
     index_shape = array.shape[:-2]
     labels = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from quiz.exercises.registry import get_family
+from quiz.exercises.registry import FAMILIES, get_family
 from tests.support import REPO_ROOT
 
 PRACTICE = "quiz/ui/pages/practice.py"
@@ -54,3 +54,21 @@ def test_worked_solution_and_new_problem(practice: AppTest) -> None:
     next(b for b in practice.button if b.label == "New problem").click().run()
     assert not practice.exception
     assert practice.query_params["seed"] != ["7"]
+
+
+@pytest.mark.parametrize("difficulty", [1, 2, 3])
+@pytest.mark.parametrize("family_id", list(FAMILIES))
+def test_every_family_renders_its_prompt_and_worked_solution(
+    family_id: str, difficulty: int
+) -> None:
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=30)
+    at.query_params.update({"family": family_id, "seed": "3", "difficulty": str(difficulty)})
+    at.run()
+    at.switch_page(PRACTICE).run()
+    assert not at.exception
+    next(b for b in at.button if b.label == "Worked solution").click().run()
+    assert not at.exception, at.exception
+    assert any(m.value.startswith("**Answer:**") for m in at.markdown)
+    exercise = get_family(family_id).make(3, difficulty)
+    if exercise.picture is not None:
+        assert at.get("plotly_chart"), "the worked solution draws its picture"

@@ -3,5 +3,22 @@
 from __future__ import annotations
 
 from quiz.exercises.base import Family
+from quiz.exercises.families import (
+    avgpool_backward,
+    conv_entry,
+    conv_forward,
+    conv_grad_bias,
+    conv_grad_input,
+    conv_grad_weight,
+    maxpool_backward,
+)
 
-VALUE_FAMILIES: tuple[Family, ...] = ()
+VALUE_FAMILIES: tuple[Family, ...] = (
+    conv_entry.FAMILY,
+    conv_forward.FAMILY,
+    conv_grad_weight.FAMILY,
+    conv_grad_input.FAMILY,
+    conv_grad_bias.FAMILY,
+    maxpool_backward.FAMILY,
+    avgpool_backward.FAMILY,
+)
