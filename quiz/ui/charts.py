@@ -87,13 +87,22 @@ def matrix_heatmap(
         width=max(160, CELL_PX * cols + 60),
         height=max(160, CELL_PX * rows + 70),
         margin={"l": 30, "r": 10, "t": 40, "b": 20},
-        xaxis={"showgrid": False, "zeroline": False, "dtick": 1, "side": "top"},
+        xaxis={"showgrid": False, "zeroline": False, "side": "top", **_one_based(cols)},
         yaxis={
             "showgrid": False,
             "zeroline": False,
-            "dtick": 1,
             "autorange": "reversed",
             "scaleanchor": "x",
+            **_one_based(rows),
         },
     )
     return figure
+
+
+def _one_based(count: int) -> dict[str, object]:
+    """Axis ticks labelled 1..count (as the prompts and solutions count rows and columns)."""
+    return {
+        "tickmode": "array",
+        "tickvals": list(range(count)),
+        "ticktext": [str(i + 1) for i in range(count)],
+    }

@@ -30,16 +30,27 @@ def show_prompt(exercise: Exercise) -> None:
                 st.plotly_chart(
                     matrix_heatmap(plane, label),
                     config=PLOTLY_CONFIG,
+                    width="content",
                     key=f"prompt_{exercise.family}_{exercise.seed}_{label}",
                 )
 
 
-def answer_input(exercise: Exercise, key: str) -> str:
+def answer_mode(exercise: Exercise, key: str) -> str:
+    """For matrix and tensor answers, "Grid" or "Text" (put this outside the answer form)."""
+    if exercise.answer_kind not in (AnswerKind.MATRIX, AnswerKind.TENSOR):
+        return "Text"
+    mode = st.segmented_control(
+        "Enter the answer as", ["Grid", "Text"], default="Grid", key=f"{key}_mode"
+    )
+    return mode or "Grid"
+
+
+def answer_input(exercise: Exercise, key: str, mode: str = "Grid") -> str:
     """An input that fits the answer kind; returns the answer as text for ``quiz.grading``.
 
-    Numbers and shapes use a text box. Matrices and tensors offer an editable grid of the right
-    size (one per channel) or, for keyboard users, a text area (rows on lines, blank line between
-    channels).
+    Numbers and shapes use a text box. Matrices and tensors use an editable grid of the right
+    size (one per channel) or, in ``"Text"`` mode (see :func:`answer_mode`), a text area: rows
+    on lines, a blank line between channels.
     """
     kind = exercise.answer_kind
     help_text = describe_expected(kind)
@@ -48,9 +59,6 @@ def answer_input(exercise: Exercise, key: str) -> str:
             "Your answer", key=f"{key}_text", placeholder=help_text, help=help_text
         )
     expected = np.asarray(exercise.expected, dtype=float)
-    mode = st.segmented_control(
-        "Enter the answer as", ["Grid", "Text"], default="Grid", key=f"{key}_mode"
-    )
     if mode == "Text":
         return st.text_area(
             "Your answer",
@@ -103,6 +111,7 @@ def show_grade(grade: Grade, exercise: Exercise) -> None:
         st.plotly_chart(
             matrix_heatmap(marks.astype(float), title, marks=marks),
             config=PLOTLY_CONFIG,
+            width="content",
             key=f"marks_{exercise.family}_{exercise.seed}_{index}",
         )
 
@@ -111,7 +120,7 @@ def show_solution(exercise: Exercise, key: str) -> None:
     """The worked solution, step by step, with the picture when the exercise has one."""
     for number, step in enumerate(exercise.solution, start=1):
         st.markdown(f"{number}. {step}")
-    st.markdown(f"**Answer:** `{exercise.answer}`")
+    st.markdown(f"**Answer:** {_answer_markdown(exercise)}")
     if exercise.picture is not None:
         _show_picture(exercise, exercise.picture, key)
 
@@ -138,23 +147,37 @@ def _show_picture(exercise: Exercise, picture: Picture, key: str) -> None:
     left.plotly_chart(
         matrix_heatmap(padded, title, cells=taps, padding=(ph, pw)),
         config=PLOTLY_CONFIG,
+        width="content",
         key=f"{key}_input",
     )
     if picture.kernel is not None:
         kernel = np.asarray(exercise.tensors[picture.kernel], dtype=float)
         kernel = kernel if kernel.ndim == 2 else kernel.reshape(-1, *kernel.shape[-2:])[0]
         middle.plotly_chart(
-            matrix_heatmap(kernel, "Kernel"), config=PLOTLY_CONFIG, key=f"{key}_kernel"
+            matrix_heatmap(kernel, "Kernel"),
+            config=PLOTLY_CONFIG,
+            width="content",
+            key=f"{key}_kernel",
         )
     right.plotly_chart(
         matrix_heatmap(output, picture.output_title, cells=[(row, col)]),
         config=PLOTLY_CONFIG,
+        width="content",
         key=f"{key}_output",
     )
     st.caption(
         f"Output cell ({row + 1}, {col + 1}) = value {latex.number(output[row, col])} reads the "
         "outlined input cells."
     )
+
+
+def _answer_markdown(exercise: Exercise) -> str:
+    """The canonical answer: matrices and tensors as maths, everything else as typed."""
+    if exercise.answer_kind == AnswerKind.MATRIX:
+        return f"$${latex.matrix(exercise.expected)}$$"
+    if exercise.answer_kind == AnswerKind.TENSOR:
+        return f"$${latex.tensor(exercise.expected, 'A')}$$"
+    return f"`{exercise.answer}`"
 
 
 def _window(exercise: Exercise, picture: Picture) -> tuple[int, int]:

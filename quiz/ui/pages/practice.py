@@ -16,7 +16,13 @@ from quiz.exercises.base import DIFFICULTIES, DIFFICULTY_NAMES, Exercise
 from quiz.exercises.registry import FAMILIES, UnknownFamilyError
 from quiz.scheduling import utc_now
 from quiz.services.practice import AttemptContext, fresh_seed, make_exercise, submit_practice
-from quiz.ui.exercise_view import answer_input, show_grade, show_prompt, show_solution
+from quiz.ui.exercise_view import (
+    answer_input,
+    answer_mode,
+    show_grade,
+    show_prompt,
+    show_solution,
+)
 from quiz.ui.state import get_stride
 
 MIXED = "mixed"
@@ -95,8 +101,10 @@ with st.container(border=True, key="practice_prompt"):
 @st.fragment
 def _answer_area(exercise: Exercise) -> None:
     """Answer, verdict, hint and solution: reruns alone, so the prompt is not redrawn."""
+    key = f"practice_{exercise.family}_{exercise.seed}"
+    mode = answer_mode(exercise, key)
     with st.form("practice_form", border=False):
-        raw = answer_input(exercise, key=f"practice_{exercise.family}_{exercise.seed}")
+        raw = answer_input(exercise, key, mode)
         submitted = st.form_submit_button("Submit", type="primary")
     if submitted:
         elapsed = int((time.monotonic() - state.practice_started) * 1000)

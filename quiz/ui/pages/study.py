@@ -23,7 +23,13 @@ from quiz.services.study import (
     next_card,
     undo_last_answer,
 )
-from quiz.ui.exercise_view import answer_input, show_grade, show_prompt, show_solution
+from quiz.ui.exercise_view import (
+    answer_input,
+    answer_mode,
+    show_grade,
+    show_prompt,
+    show_solution,
+)
 from quiz.ui.state import get_stride
 from quiz.ui.text import describe_due, show_card_text
 
@@ -198,8 +204,10 @@ def _exercise_item(card: StudyCard) -> None:
     with st.container(border=True, key="study_exercise"):
         show_prompt(exercise)
     if result is None:
+        key = f"study_{card.card_id}_{exercise.seed}"
+        mode = answer_mode(exercise, key)
         with st.form("study_exercise_form", border=False):
-            raw = answer_input(exercise, key=f"study_{card.card_id}_{exercise.seed}")
+            raw = answer_input(exercise, key, mode)
             submitted = st.form_submit_button("Check", type="primary")
         if submitted:
             _submit_item(card, exercise, raw or "")
