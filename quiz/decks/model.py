@@ -2,15 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+MAX_CARDS = 20_000
+"""The most cards (and exercise entries) one deck file may hold."""
+
+
+@dataclass(frozen=True)
+class IntRange:
+    """An inclusive range of integers, written ``28-224`` in a deck."""
+
+    low: int
+    high: int
+
+    def __str__(self) -> str:
+        return f"{self.low}-{self.high}"
+
+
+ParameterValues = IntRange | tuple[int, ...]
+"""What an exercise parameter may take: a range (``28-224``) or a set of values (``3,5,7``)."""
 
 
 @dataclass(frozen=True)
 class ExerciseEntry:
-    """A deck item that is a generated exercise: a family id from the registry and a difficulty."""
+    """A deck item that is a generated exercise: a family id from the registry and a difficulty.
+
+    ``params`` narrows the family's generated problems, by parameter name: an :class:`IntRange`
+    or a tuple of allowed values, in the order written (empty: the family's own choices).
+    """
 
     family: str
     difficulty: int = 2
+    params: Mapping[str, ParameterValues] = field(default_factory=dict, hash=False)
+
+    def params_dict(self) -> dict[str, object]:
+        """``params`` as JSON: ``{"height": {"min": 28, "max": 224}, "k": {"any_of": [3, 5]}}``."""
+        return {
+            name: {"min": value.low, "max": value.high}
+            if isinstance(value, IntRange)
+            else {"any_of": list(value)}
+            for name, value in self.params.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -19,8 +52,9 @@ class ParsedCard:
 
     ``front`` and ``back`` are the source text exactly as written (trimmed), not Markdown;
     :func:`quiz.decks.render.to_markdown` converts them for display. ``line`` is the 1-based line
-    of the front in the source file, used in messages. ``key`` is an explicit stable id when the
-    format has one (``None`` for the notes format, whose cards are matched by content).
+    of the front in the source file (an Anki package's note number), used in messages. ``key`` is
+    an explicit stable id when the format has one (``None`` for the notes format, whose cards are
+    matched by content).
     ``exercise`` is set for exercise entries (then ``front``/``back`` are its title and blurb).
     """
 
@@ -31,9 +65,26 @@ class ParsedCard:
     tags: tuple[str, ...] = ()
     exercise: ExerciseEntry | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        """The public JSON shape: ``{"front": ..., "back": ...}``."""
-        return {"front": self.front, "back": self.back}
+    def to_dict(self) -> dict[str, object]:
+        """The public JSON shape: ``{"front": ..., "back": ...}``.
+
+        ``key``, ``tags`` and ``exercise`` are added only when the card has them, so decks in
+        formats without them (the notes format) keep exactly this shape.
+        """
+        result: dict[str, object] = {"front": self.front, "back": self.back}
+        if self.key is not None:
+            result["key"] = self.key
+        if self.tags:
+            result["tags"] = list(self.tags)
+        if self.exercise is not None:
+            exercise: dict[str, object] = {
+                "family": self.exercise.family,
+                "difficulty": self.exercise.difficulty,
+            }
+            if self.exercise.params:
+                exercise["params"] = self.exercise.params_dict()
+            result["exercise"] = exercise
+        return result
 
 
 @dataclass(frozen=True)
@@ -47,8 +98,17 @@ class ParsedDeck:
     tags: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, object]:
-        """The public JSON shape printed by ``stride deck parse --json``."""
-        return {"title": self.title, "cards": [card.to_dict() for card in self.cards]}
+        """The public JSON shape printed by ``stride deck parse --json``.
+
+        ``description`` and ``tags`` are added only when the deck has them.
+        """
+        result: dict[str, object] = {"title": self.title}
+        if self.description:
+            result["description"] = self.description
+        if self.tags:
+            result["tags"] = list(self.tags)
+        result["cards"] = [card.to_dict() for card in self.cards]
+        return result
 
 
 class DeckFormatError(ValueError):
@@ -62,3 +122,24 @@ class DeckFormatError(ValueError):
         self.line = line
         self.message = message
         super().__init__(f"line {line}: {message}" if line else message)
+
+
+@dataclass(frozen=True, order=True)
+class DeckProblem:
+    """One problem found in a deck file: a 1-based line (0: the file as a whole) and a message."""
+
+    line: int
+    message: str
+
+    def format(self, filename: str) -> str:
+        """``FILE:LINE: message``, the shape ``stride deck check`` prints."""
+        return f"{filename}:{self.line}: {self.message}"
+
+    def error(self) -> DeckFormatError:
+        """This problem as the exception the parsers raise."""
+        return DeckFormatError(self.line, self.message)
+
+    @classmethod
+    def from_error(cls, error: DeckFormatError) -> DeckProblem:
+        """The problem a :class:`DeckFormatError` reports."""
+        return cls(error.line, error.message)
