@@ -5,9 +5,11 @@ A card keeps its database row (and so its review history) when its file is impor
 1. cards are matched on ``key`` — the explicit id from the file when the format has one, else a
    hash of the front text (whitespace-insensitive); fronts that repeat in a file also hash their
    back, and exact repeats get ``#2``, ``#3``;
-2. a content-keyed card whose key no longer matches (it was edited) is matched to the most
-   similar unmatched old card: fronts nearly equal (:data:`FRONT_THRESHOLD`) with backs still
-   alike (:data:`BACK_THRESHOLD`), or both sides alike on average (:data:`AVERAGE_THRESHOLD`);
+2. a card whose key no longer matches (it was edited, or a deck without ids gained them) is
+   matched to the most similar unmatched old card: fronts nearly equal (:data:`FRONT_THRESHOLD`)
+   with backs still alike (:data:`BACK_THRESHOLD`), or both sides alike on average
+   (:data:`AVERAGE_THRESHOLD`). A card with an explicit id only adopts an old card that had none,
+   so a notes deck rewritten with ids keeps its history;
 3. old cards left unmatched are retired (kept with their history, hidden from study).
 """
 
@@ -49,10 +51,13 @@ class SyncPlan:
     retired: tuple[int, ...]
 
 
+CONTENT_KEY_PREFIX = "h:"
+
+
 def content_key(front: str) -> str:
     """``"h:"`` + the first 16 hex digits of SHA-256 over the front with whitespace collapsed."""
     normalised = " ".join(front.split())
-    return "h:" + hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16]
+    return CONTENT_KEY_PREFIX + hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16]
 
 
 def card_keys(cards: Sequence[ParsedCard]) -> list[str]:
@@ -78,7 +83,7 @@ def plan_sync(existing: Sequence[ExistingCard], incoming: Sequence[ParsedCard]) 
         if key in by_key:
             matched[index] = (by_key.pop(key).id, key, card)
 
-    unmatched_new = [i for i, card in enumerate(incoming) if i not in matched and card.key is None]
+    unmatched_new = [i for i in range(len(incoming)) if i not in matched]
     for index, old in _similar_pairs(list(by_key.values()), incoming, unmatched_new):
         matched[index] = (old.id, keys[index], incoming[index])
         del by_key[old.key]
@@ -98,6 +103,8 @@ def _similar_pairs(
     scored = []
     for index in candidates:
         for old in old_cards:
+            if incoming[index].key is not None and not old.key.startswith(CONTENT_KEY_PREFIX):
+                continue  # an explicit id only adopts a card that had no id of its own
             front = _similarity(old.front, incoming[index].front)
             back = _similarity(old.back, incoming[index].back)
             average = (front + back) / 2

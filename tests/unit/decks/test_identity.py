@@ -192,3 +192,27 @@ def test_empty_cases() -> None:
     assert plan_sync([], []) == SyncPlan(matched=(), added=(), retired=())
     assert plan_sync(OLD, []).retired == tuple(range(1, 13))
     assert len(plan_sync([], SEED).added) == 12
+
+
+def test_a_deck_that_gains_ids_keeps_its_cards() -> None:
+    """Rewriting an id-less deck with explicit ids (notes → Markdown) adopts the old cards."""
+    old = _existing(list(SEED[:3]))
+    rewritten = [
+        ParsedCard(front=card.front, back=card.back + " (edited)", key=f"card-{n}")
+        for n, card in enumerate(SEED[:3])
+    ]
+    plan = plan_sync(old, rewritten)
+    assert [(old_id, key) for old_id, key, _card in plan.matched] == [
+        (1, "card-0"),
+        (2, "card-1"),
+        (3, "card-2"),
+    ]
+    assert plan.added == () and plan.retired == ()
+
+
+def test_an_explicit_id_never_takes_over_another_explicit_id() -> None:
+    old = [ExistingCard(id=1, key="stride", front="What is a stride?", back="The step.")]
+    renamed = ParsedCard(front="What is a stride?", back="The step.", key="stride-v2")
+    plan = plan_sync(old, [renamed])
+    assert plan.matched == () and plan.retired == (1,)
+    assert plan.added == (("stride-v2", renamed),)
