@@ -1,13 +1,14 @@
 """The ``stride`` command.
 
-    stride deck parse FILE [--json]     parse a deck file and print its cards (no database)
-    stride deck import FILE [--slug S]  import or update a deck (idempotent)
-    stride db upgrade | current         apply migrations / show the schema revision
-    stride exercise list [--json]       the exercise families
-    stride exercise generate FAMILY --seed N [--difficulty D] [--json]
-    stride exercise grade FAMILY --seed N [--difficulty D] --answer TEXT [--json]
-    stride run [STREAMLIT ARGS...]      migrate, then serve the app (default port 8501)
-    stride bench engine|exercises|practice [--json]   benchmarks: numbers to read, not tests
+stride deck parse FILE [--json]     parse a deck file and print its cards (no database)
+stride deck check FILE              every problem as FILE:LINE: message (exit 1 if any)
+stride deck import FILE [--slug S]  import or update a deck (idempotent)
+stride db upgrade | current         apply migrations / show the schema revision
+stride exercise list [--json]       the exercise families
+stride exercise generate FAMILY --seed N [--difficulty D] [--json]
+stride exercise grade FAMILY --seed N [--difficulty D] --answer TEXT [--json]
+stride run [STREAMLIT ARGS...]      migrate, then serve the app (default port 8501)
+stride bench engine|exercises|practice [--json]   benchmarks: numbers to read, not tests
 """
 
 from __future__ import annotations
@@ -50,9 +51,14 @@ def _build_parser() -> argparse.ArgumentParser:
     parse = deck_commands.add_parser(
         "parse", help="parse a deck file and print its cards, without touching the database"
     )
-    parse.add_argument("file", help="the deck file (lecture-notes text format)")
+    parse.add_argument("file", help="the deck file (notes, Markdown, Anki text or .apkg)")
     parse.add_argument("--json", action="store_true", help='print {"title", "cards": [...]}')
     parse.set_defaults(handler=_deck_parse)
+    check = deck_commands.add_parser(
+        "check", help="print every problem in a deck file as FILE:LINE: message (exit 1 if any)"
+    )
+    check.add_argument("file", help="the deck file (notes, Markdown, Anki text or .apkg)")
+    check.set_defaults(handler=_deck_check)
     load = deck_commands.add_parser(
         "import", help="import or update a deck; re-importing an unchanged file changes nothing"
     )
@@ -210,6 +216,23 @@ def _deck_parse(args: argparse.Namespace, _extra: list[str]) -> int:
     print(f"{deck.title} ({len(deck.cards)} cards, {deck.source_format} format)")
     for number, card in enumerate(deck.cards, start=1):
         print(f"\n[{number}] line {card.line}\nQ: {card.front}\nA: {card.back}")
+    return 0
+
+
+def _deck_check(args: argparse.Namespace, _extra: list[str]) -> int:
+    from quiz.decks.problems import check_deck_file, format_problems
+
+    problems = check_deck_file(args.file)
+    if problems:
+        sys.stdout.write(format_problems(problems, args.file))
+        count = len(problems)
+        print(
+            f"{count} problem{'s' if count != 1 else ''}; nothing would be imported",
+            file=sys.stderr,
+        )
+        return 1
+    deck = parse_deck_file(args.file)
+    print(f"{args.file}: OK, {len(deck.cards)} cards ({deck.source_format} format)")
     return 0
 
 

@@ -120,6 +120,7 @@ def test_bad_configuration_is_reported(tmp_path: Path) -> None:
         ["deck"],
         ["deck", "parse"],
         ["deck", "import"],
+        ["deck", "check"],
         ["db"],
         ["db", "upgrade"],
         ["db", "current"],
@@ -209,3 +210,24 @@ def test_exercise_unknown_family() -> None:
     result = stride("exercise", "generate", "no-such-family", "--seed", "1")
     assert result.returncode == 2
     assert "unknown exercise family 'no-such-family'" in result.stderr
+
+
+def test_deck_check_prints_every_problem(tmp_path: Path) -> None:
+    deck = tmp_path / "two-problems.md"
+    deck.write_text(
+        "---\ntitle: T\n---\n\n## Q: First? {#a}\n\n\n## Q: Second? {#a}\n\nB\n\n"
+        "## Exercise: no-such-family {#e}\n"
+    )
+    result = stride("deck", "check", str(deck))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) >= 2, result.stdout
+    assert all(line.startswith(f"{deck}:") for line in lines)
+    assert any("no-such-family" in line for line in lines)
+    assert "nothing would be imported" in result.stderr
+
+
+def test_deck_check_accepts_a_good_file() -> None:
+    result = stride("deck", "check", str(SEED_DECK))
+    assert result.returncode == 0
+    assert result.stdout.strip().endswith("OK, 12 cards (notes format)")
