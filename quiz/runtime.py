@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from quiz.config import StudySettings, default_database_url
 from quiz.scheduling import Scheduler, utc_now
-from quiz.services.decks import load_builtin_decks, sync_exercise_deck
+from quiz.services.decks import load_builtin_decks
 from quiz.services.users import ensure_local_user
 from quiz.store.db import make_engine, make_session_factory
 from quiz.store.migrate import upgrade
@@ -45,7 +45,6 @@ class Stride:
             user_id = ensure_local_user(session, now).id
             if load_builtin:
                 load_builtin_decks(session, now)
-                sync_exercise_deck(session, now)
         return cls(engine, sessions, settings, Scheduler(settings), user_id)
 
     @contextmanager

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SEED_DECK = REPO_ROOT / "data" / "decks" / "cnn-notes.txt"
+SEED_DECK = REPO_ROOT / "data" / "seeds" / "cnn-notes.txt"
+BUILTIN_DECK = REPO_ROOT / "data" / "decks" / "cnn.md"
 # A fixed moment for deterministic scheduling tests (a Wednesday, noon UTC).
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

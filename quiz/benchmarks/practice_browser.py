@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 
-from quiz.benchmarks.server import chromium_args, running_app
+from quiz.benchmarks.server import chromium_args, find_chromium, running_app
 from quiz.benchmarks.timing import percentile
 from quiz.exercises.registry import get_family
 
@@ -29,7 +27,9 @@ FAMILY, SEED, DIFFICULTY = "conv-output-size", 7, 2
 def measure(submits: int) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    chromium = os.environ.get("STRIDE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    chromium = find_chromium()
+    if chromium is None:
+        raise SystemExit("stride bench practice needs Chromium: apt-get install chromium")
     exercise = get_family(FAMILY).make(SEED, DIFFICULTY)
     answers = [("128 × 62 × 62", "Incorrect"), (exercise.answer, "Correct.")]
     with tempfile.TemporaryDirectory() as data, running_app(data) as url, sync_playwright() as p:

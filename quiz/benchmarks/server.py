@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 from quiz.config import PROJECT_ROOT
 
@@ -18,6 +20,12 @@ CHROMIUM_ARGS = (
     "--disable-background-networking --disable-component-update --disable-sync "
     "--disable-dev-shm-usage"
 ).split()
+
+
+def find_chromium() -> str | None:
+    """``$STRIDE_CHROMIUM``, else ``chromium`` on the PATH, else ``/usr/bin/chromium``, if any."""
+    candidate = os.environ.get("STRIDE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    return candidate if Path(candidate).exists() else None
 
 
 def chromium_args() -> list[str]:
@@ -31,11 +39,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(data_dir: str, timeout: float = 60) -> Iterator[str]:
-    """Serve ``app.py`` on a free loopback port with its data in ``data_dir``; yield the URL."""
+def running_app(
+    data_dir: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    log: str | None = None,
+    timeout: float = 60,
+) -> Iterator[str]:
+    """Serve ``app.py`` on a free loopback port with its data in ``data_dir``; yield the URL.
+
+    ``env`` adds environment variables (``STRIDE_*`` settings); ``log`` is a file for the
+    server's output (discarded by default). The server is stopped on exit.
+    """
     port = free_port()
-    env = {**os.environ, "STRIDE_DATA_DIR": data_dir}
-    env.pop("STRIDE_DATABASE_URL", None)
+    environment = {**os.environ, "STRIDE_DATA_DIR": data_dir, **(env or {})}
+    environment.pop("STRIDE_DATABASE_URL", None)
     command = [
         sys.executable,
         "-m",
@@ -51,8 +69,9 @@ def running_app(data_dir: str, timeout: float = 60) -> Iterator[str]:
         "--browser.gatherUsageStats",
         "false",
     ]
+    output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, cwd=PROJECT_ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -64,6 +83,8 @@ def running_app(data_dir: str, timeout: float = 60) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        if log:
+            output.close()  # type: ignore[union-attr]
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:

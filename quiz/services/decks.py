@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from quiz.config import BUILTIN_DECKS_DIR
 from quiz.decks import ParsedCard, ParsedDeck, parse_deck_file
 from quiz.decks.identity import ExistingCard, plan_sync
-from quiz.decks.model import ExerciseEntry
 from quiz.store.models import CARD_KIND_EXERCISE, CARD_KIND_FLASHCARD, Card, Deck
 
 
@@ -127,42 +126,40 @@ def _update_card(card: Card, key: str, incoming: ParsedCard, position: int, now:
     return changed
 
 
+# Decks that a built-in deck replaces: its slug → the slug it had before. The notes seed was
+# first loaded as a deck of its own; the Markdown deck that replaced it takes its cards over
+# (matched by content, see quiz.decks.identity), so their review history is kept.
+REPLACED_DECKS = {
+    "convolutional-neural-networks": "notes-machine-learning-mt23-convolutional-neural-networks",
+}
+BUILTIN_PATTERNS = ("*.md", "*.txt")
+
+
 def load_builtin_decks(
     session: Session, now: datetime, directory: Path = BUILTIN_DECKS_DIR
 ) -> list[ImportReport]:
-    """Import every built-in deck that is not in the database yet (first start)."""
+    """Import every built-in deck (``data/decks/*.md``, ``*.txt``) not in the database yet."""
     reports = []
-    for path in sorted(directory.glob("*.txt")):
+    paths = sorted(path for pattern in BUILTIN_PATTERNS for path in directory.glob(pattern))
+    for path in paths:
         parsed = parse_deck_file(path)
-        if session.scalar(select(Deck.id).where(Deck.slug == slugify(parsed.title))) is None:
-            reports.append(import_deck(session, parsed, now, source_name=path.name))
+        slug = slugify(parsed.title)
+        if session.scalar(select(Deck.id).where(Deck.slug == slug)) is not None:
+            continue
+        _take_over_replaced_deck(session, slug)
+        reports.append(import_deck(session, parsed, now, slug=slug, source_name=path.name))
     return reports
 
 
-EXERCISE_DECK_SLUG = "cnn-exercises"
-EXERCISE_DECK_TITLE = "CNN exercises"
-SCHEDULED_DIFFICULTY = 2
-
-
-def exercise_deck() -> ParsedDeck:
-    """The built-in deck with one scheduled exercise item per registered family."""
-    from quiz.exercises.registry import all_families
-
-    items = tuple(
-        ParsedCard(
-            front=family.title,
-            back=family.description,
-            key=f"exercise:{family.id}",
-            exercise=ExerciseEntry(family.id, SCHEDULED_DIFFICULTY),
-        )
-        for family in all_families()
-    )
-    return ParsedDeck(title=EXERCISE_DECK_TITLE, cards=items, source_format="builtin")
-
-
-def sync_exercise_deck(session: Session, now: datetime) -> ImportReport:
-    """Bring the built-in exercise deck up to date with the registry (idempotent)."""
-    return import_deck(session, exercise_deck(), now, slug=EXERCISE_DECK_SLUG)
+def _take_over_replaced_deck(session: Session, slug: str) -> None:
+    """Rename the deck that ``slug`` replaces, if present, so the import updates it in place."""
+    previous = REPLACED_DECKS.get(slug)
+    if previous is None:
+        return
+    deck = session.scalar(select(Deck).where(Deck.slug == previous))
+    if deck is not None:
+        deck.slug = slug
+        session.flush()
 
 
 @dataclass(frozen=True)

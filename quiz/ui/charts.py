@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas  # noqa: F401 - see below
 import plotly.graph_objects as go
 
 from quiz.exercises.latex import number
+
+# Plotly looks pandas up in ``sys.modules`` without importing it; when another session's thread
+# is importing pandas at that moment, plotly sees a half-initialised module and fails ("partially
+# initialized module 'pandas' has no attribute 'Series'"). Importing it here, under the import
+# lock, before any figure is built, closes that race.
 
 CELL_PX = 46
 HIGHLIGHT = "#e8590c"

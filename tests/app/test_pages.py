@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from quiz.exercises.registry import FAMILIES
+from quiz.config import StudySettings
 from tests.support import REPO_ROOT
 
 STUDY = "quiz/ui/pages/study.py"
@@ -29,10 +29,9 @@ def _button(at: AppTest, label_start: str):  # type: ignore[no-untyped-def]
 
 def test_home_lists_the_seed_deck_and_the_exercises(app: AppTest) -> None:
     assert app.title[0].value == "Stride"
-    total = 12 + len(FAMILIES)
-    assert f"{total} cards to study today" in [h.value for h in app.subheader]
-    new = [m.value for m in app.metric if m.label == "New"]
-    assert new == [str(len(FAMILIES)), "12"]  # decks by title: CNN exercises, Notes - ...
+    limit = StudySettings().new_cards_per_day  # the built-in deck has more new items than that
+    assert f"{limit} cards to study today" in [h.value for h in app.subheader]
+    assert [m.value for m in app.metric if m.label == "New"] == [str(limit)]
     assert {m.value for m in app.metric if m.label != "New"} == {"0"}
 
 
@@ -81,21 +80,23 @@ def test_deck_query_parameter_selects_the_deck(app: AppTest) -> None:
 
 def test_an_exercise_item_in_the_study_queue(monkeypatch: pytest.MonkeyPatch) -> None:
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=30)
-    at.query_params["deck"] = "2"  # the built-in exercise deck
     at.run()
     at.switch_page(STUDY).run()
+    for _ in range(2):  # the deck's first two cards come before its first exercise entry
+        _button(at, "Show answer").click().run()
+        _button(at, "Easy").click().run()
     assert not at.exception
     assert any(c.value.startswith("Exercise ·") for c in at.caption)
     at.text_input[0].input("banana")
     _button(at, "Check").click().run()
     assert at.warning, "a format error is reported and rates nothing"
-    assert "0 answered this session" in at.get("progress")[0].proto.text
+    assert "2 answered this session" in at.get("progress")[0].proto.text
 
-    at.text_input[0].input("1 x 1 x 1")
+    at.text_input[0].input("123456")
     _button(at, "Check").click().run()
     assert not at.exception
     assert at.error[0].value.startswith("Incorrect")
     assert any("Rated **Again**" in c.value for c in at.caption)
-    assert "1 answered this session" in at.get("progress")[0].proto.text
+    assert "3 answered this session" in at.get("progress")[0].proto.text
     _button(at, "Continue").click().run()
     assert not at.exception

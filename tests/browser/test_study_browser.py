@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from quiz.decks import parse_deck_file
-from tests.support import SEED_DECK
+from quiz.services.practice import make_exercise
+from tests.support import BUILTIN_DECK
 
 pytestmark = pytest.mark.browser
 
@@ -53,31 +54,59 @@ def test_reveal_rate_with_the_keyboard_and_reload(
     expect(_front(page)).to_contain_text("dot product")
     page.goto(app_url)
     _wait_for_app(page)
-    expect(page.get_by_text("11", exact=True)).to_be_visible()  # New
-    expect(page.get_by_text("1", exact=True)).to_be_visible()  # Learning
+    new, learning = page.locator("[data-testid=stMetricValue]").all()[:2]
+    expect(new).to_have_text("19")  # the daily limit of 20, one introduced
+    expect(learning).to_have_text("1")
 
 
-def test_every_seed_card_renders_its_maths(page: Page, app_url: str, screenshot_dir: Path) -> None:
-    cards = parse_deck_file(SEED_DECK).cards
+EXERCISE_CAPTION = re.compile(r"([a-z-]+) seed (\d+), difficulty (\d)")
+
+
+@pytest.mark.parametrize("app_env", [{"STRIDE_NEW_CARDS_PER_DAY": "1000"}])
+def test_every_builtin_card_renders_its_maths(
+    page: Page, app_url: str, screenshot_dir: Path
+) -> None:
+    """Study the whole built-in deck: each card's maths renders; each exercise can be solved."""
+    items = parse_deck_file(BUILTIN_DECK).cards
     page.set_viewport_size({"width": 1100, "height": 2000})  # room for the longest card
     page.goto(f"{app_url}/study")
     _wait_for_app(page)
-    for number, card in enumerate(cards, start=1):
-        expect(_front(page)).to_be_visible()
-        expect(page.get_by_role("button", name=re.compile("Show answer"))).to_be_visible()
-        page.keyboard.press("Space")
-        expect(_back(page)).to_be_visible()
-        for side, source in ((_front(page), card.front), (_back(page), card.back)):
-            if "$" in source or "\\[" in source:
-                expect(side.locator(".katex").first).to_be_visible()
-            expect(side.locator(".katex-error")).to_have_count(0)
-            text = side.inner_text()
-            assert "\\[" not in text and "\\]" not in text and "$$" not in text, text
-        first_words = " ".join(card.front.split()[:3])
-        assert first_words.replace("$", "")[:8] in _front(page).inner_text().replace("\n", " ")
-        page.locator("[data-testid=stMainBlockContainer]").screenshot(
-            path=screenshot_dir / f"seed-card-{number:02d}.png"
-        )
-        expect(page.get_by_role("button", name=re.compile("Good"))).to_be_visible()
-        page.keyboard.press("3")
+    for number, item in enumerate(items, start=1):
+        if item.exercise is not None:
+            _solve_exercise_item(page)
+        else:
+            _check_flashcard(page, item.front, item.back)
+            page.locator("[data-testid=stMainBlockContainer]").screenshot(
+                path=screenshot_dir / f"builtin-card-{number:02d}.png"
+            )
+            expect(page.get_by_role("button", name=re.compile("Good"))).to_be_visible()
+            page.keyboard.press("3")
         expect(page.get_by_text(f"{number} answered this session")).to_be_visible()
+
+
+def _check_flashcard(page: Page, front: str, back: str) -> None:
+    expect(_front(page)).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Show answer"))).to_be_visible()
+    page.keyboard.press("Space")
+    expect(_back(page)).to_be_visible()
+    for side, source in ((_front(page), front), (_back(page), back)):
+        if "$" in source or "\\[" in source:
+            expect(side.locator(".katex").first).to_be_visible()
+        expect(side.locator(".katex-error")).to_have_count(0)
+        text = side.inner_text()
+        assert "\\[" not in text and "\\]" not in text and "$$" not in text, text
+
+
+def _solve_exercise_item(page: Page) -> None:
+    caption = page.get_by_text(EXERCISE_CAPTION)
+    expect(caption).to_be_visible()
+    found = EXERCISE_CAPTION.search(caption.inner_text())
+    assert found is not None
+    exercise = make_exercise(found[1], int(found[2]), int(found[3]))
+    expect(page.locator(".st-key-study_exercise .katex").first).to_be_visible()
+    if exercise.answer_kind in ("matrix", "tensor"):
+        page.get_by_role("radio", name="Text").click()
+    page.get_by_role("textbox", name="Your answer").fill(exercise.answer)
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_text("Correct.")).to_be_visible()
+    page.get_by_role("button", name=re.compile("Continue")).click()

@@ -14,7 +14,7 @@ from quiz.scheduling import Rating
 from quiz.services.decks import import_deck, list_decks, slugify
 from quiz.services.study import answer_card
 from quiz.store.models import Card, CardSchedule, Deck, ReviewLog
-from tests.support import NOON, SEED_DECK, notes_text
+from tests.support import BUILTIN_DECK, NOON, SEED_DECK, notes_text
 
 CARDS = [
     ("What is a stride?", "The step of the filter."),
@@ -32,10 +32,9 @@ def _snapshot(stride: Stride) -> list[tuple]:
 def test_builtin_seed_deck_is_loaded_on_first_start(stride: Stride) -> None:
     with stride.transaction() as session:
         decks = list_decks(session)
-    assert [(d.title, d.card_count) for d in decks] == [
-        ("CNN exercises", len(FAMILIES)),
-        ("Notes - Machine Learning MT23, Convolutional neural networks", 12),
-    ]
+    builtin = parse_deck_file(BUILTIN_DECK)
+    assert [(d.title, d.card_count) for d in decks] == [(builtin.title, len(builtin.cards))]
+    assert {card.exercise.family for card in builtin.cards if card.exercise} == set(FAMILIES)
 
 
 def test_reopening_does_not_reload_or_duplicate(stride: Stride, database_url: str) -> None:
@@ -48,9 +47,10 @@ def test_reopening_does_not_reload_or_duplicate(stride: Stride, database_url: st
 def test_reimporting_the_same_file_changes_nothing(stride: Stride) -> None:
     before = _snapshot(stride)
     with stride.transaction() as session:
-        report = import_deck(session, parse_deck_file(SEED_DECK), NOON + timedelta(days=3))
+        report = import_deck(session, parse_deck_file(BUILTIN_DECK), NOON + timedelta(days=3))
     assert not report.changed
-    assert (report.added, report.updated, report.unchanged, report.retired) == (0, 0, 12, 0)
+    count = len(parse_deck_file(BUILTIN_DECK).cards)
+    assert (report.added, report.updated, report.unchanged, report.retired) == (0, 0, count, 0)
     assert _snapshot(stride) == before
 
 
@@ -114,3 +114,24 @@ def test_a_bad_file_imports_nothing(stride: Stride) -> None:
 )
 def test_slugify(title: str, slug: str) -> None:
     assert slugify(title) == slug
+
+
+def test_the_markdown_deck_takes_over_the_notes_deck_with_its_history(database_url: str) -> None:
+    """A database made when the notes were the built-in deck keeps its reviews after the switch."""
+    from quiz.services.decks import load_builtin_decks
+
+    app = Stride.open(database_url, load_builtin=False)
+    with app.transaction() as session:
+        import_deck(session, parse_deck_file(SEED_DECK), NOON)
+        first = session.scalar(select(Card).where(Card.position == 0))
+        answer_card(session, app.local_user_id, first.id, Rating.GOOD, NOON, app.scheduler)
+        first_id = first.id
+    with app.transaction() as session:
+        (report,) = load_builtin_decks(session, NOON)
+        assert report.slug == "convolutional-neural-networks" and not report.created_deck
+        assert report.retired == 0 and report.updated + report.unchanged >= 12
+        card = session.get(Card, first_id)
+        assert card is not None and card.active and card.key == "conv-output-size-example"
+        assert session.scalar(select(func.count(ReviewLog.id))) == 1
+        assert session.scalar(select(func.count(Deck.id))) == 1
+    app.close()

@@ -200,7 +200,10 @@ def _exercise_item(card: StudyCard) -> None:
     """A scheduled exercise: a new variant; the first graded answer rates the item."""
     exercise = exercise_for_item(stride.local_user_id, card)
     result = state.get("study_item_result")
-    st.caption(f"Exercise · {card.front} · a new variant each time it comes back")
+    st.caption(
+        f"Exercise · {card.front} · `{exercise.family}` seed {exercise.seed}, difficulty "
+        f"{exercise.difficulty} · a new variant each time it comes back"
+    )
     with st.container(border=True, key="study_exercise"):
         show_prompt(exercise)
     if result is None:

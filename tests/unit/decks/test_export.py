@@ -32,7 +32,7 @@ from quiz.exercises.registry import FAMILIES
 from .test_markdown_deck import GOOD_DIR, REPO_ROOT
 
 EXAMPLE = GOOD_DIR / "cnn-basics.md"
-SEED = REPO_ROOT / "data" / "decks" / "cnn-notes.txt"
+SEED = REPO_ROOT / "data" / "seeds" / "cnn-notes.txt"
 FAST = settings(
     max_examples=120,
     deadline=None,

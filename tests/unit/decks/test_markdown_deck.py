@@ -295,7 +295,7 @@ def test_format_is_chosen_by_content_then_extension(
 
 
 def test_the_built_in_notes_deck_is_still_read_as_notes() -> None:
-    deck = parse_deck_file(REPO_ROOT / "data" / "decks" / "cnn-notes.txt")
+    deck = parse_deck_file(REPO_ROOT / "data" / "seeds" / "cnn-notes.txt")
     assert deck.source_format == "notes" and len(deck.cards) >= 10
     assert all(card.key is None and card.exercise is None for card in deck.cards)
     assert set(deck.to_dict()) == {"title", "cards"}

@@ -1,4 +1,4 @@
-"""The seed deck (``data/decks/cnn-notes.txt``) parses into exactly its 12 cards.
+"""The seed deck (``data/seeds/cnn-notes.txt``) parses into exactly its 12 cards.
 
 The expected strings below were written out by reading the seed file, not by running the parser:
 each side is the source text as found in the file, trimmed, with its blank lines kept.
@@ -18,7 +18,7 @@ from quiz.decks import ParsedDeck, parse_deck_file, parse_deck_text
 from quiz.decks.reader import parse_deck_bytes
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-SEED_FILE = REPO_ROOT / "data" / "decks" / "cnn-notes.txt"
+SEED_FILE = REPO_ROOT / "data" / "seeds" / "cnn-notes.txt"
 
 SEED_TITLE = "Notes - Machine Learning MT23, Convolutional neural networks"
 

@@ -12,7 +12,6 @@ from quiz.exercises.registry import get_family
 from quiz.grading import AnswerKind, Grade
 from quiz.runtime import Stride
 from quiz.scheduling import Rating
-from quiz.services.decks import EXERCISE_DECK_SLUG
 from quiz.services.practice import (
     AttemptContext,
     exercise_for_item,
@@ -22,7 +21,7 @@ from quiz.services.practice import (
     variant_seed,
 )
 from quiz.services.study import load_study_card, undo_last_answer
-from quiz.store.models import Attempt, Card, Deck, ReviewLog
+from quiz.store.models import Attempt, Card, ReviewLog
 from tests.support import NOON
 
 RIGHT = Grade(score=1.0, correct=True)
@@ -55,9 +54,7 @@ def test_matrices_get_more_time_to_be_quick() -> None:
 def _item(stride: Stride):  # type: ignore[no-untyped-def]
     with stride.transaction() as session:
         card_id = session.scalar(
-            select(Card.id)
-            .join(Deck)
-            .where(Deck.slug == EXERCISE_DECK_SLUG, Card.exercise_family == "conv-output-size")
+            select(Card.id).where(Card.exercise_family == "conv-output-size")
         )
         return load_study_card(session, stride.local_user_id, card_id)
 
