@@ -8,6 +8,7 @@ PAGES = [
     st.Page("quiz/ui/pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("quiz/ui/pages/study.py", title="Study", icon=":material/school:"),
     st.Page("quiz/ui/pages/practice.py", title="Practice", icon=":material/calculate:"),
+    st.Page("quiz/ui/pages/decks.py", title="Decks", icon=":material/style:"),
 ]
 
 st.navigation(PAGES).run()

@@ -3,6 +3,8 @@
 stride deck parse FILE [--json]     parse a deck file and print its cards (no database)
 stride deck check FILE              every problem as FILE:LINE: message (exit 1 if any)
 stride deck import FILE [--slug S]  import or update a deck (idempotent)
+stride deck list                    the decks in the database
+stride deck export DECK --format apkg|csv|md -o FILE   write a deck for Anki or as Markdown
 stride db upgrade | current         apply migrations / show the schema revision
 stride exercise list [--json]       the exercise families
 stride exercise generate FAMILY --seed N [--difficulty D] [--json]
@@ -54,6 +56,8 @@ def _build_parser() -> argparse.ArgumentParser:
     parse.add_argument("file", help="the deck file (notes, Markdown, Anki text or .apkg)")
     parse.add_argument("--json", action="store_true", help='print {"title", "cards": [...]}')
     parse.set_defaults(handler=_deck_parse)
+    listing = deck_commands.add_parser("list", help="the decks in the database: id, slug, size")
+    listing.set_defaults(handler=_deck_list)
     check = deck_commands.add_parser(
         "check", help="print every problem in a deck file as FILE:LINE: message (exit 1 if any)"
     )
@@ -65,6 +69,14 @@ def _build_parser() -> argparse.ArgumentParser:
     load.add_argument("file", help="the deck file")
     load.add_argument("--slug", help="the deck to update (default: derived from the title)")
     load.set_defaults(handler=_deck_import)
+
+    export = deck_commands.add_parser(
+        "export", help="write a deck from the database as .apkg, Anki text (csv) or Markdown"
+    )
+    export.add_argument("deck", help="the deck's slug (see the Decks page) or its numeric id")
+    export.add_argument("--format", choices=("apkg", "csv", "md"), required=True)
+    export.add_argument("-o", "--output", required=True, help="the file to write")
+    export.set_defaults(handler=_deck_export)
 
     db = commands.add_parser("db", help="database maintenance")
     db.set_defaults(handler=lambda _args, _extra: db.print_help())
@@ -255,6 +267,45 @@ def _deck_import(args: argparse.Namespace, _extra: list[str]) -> int:
     finally:
         stride.close()
     print(report.summary())
+    return 0
+
+
+def _deck_export(args: argparse.Namespace, _extra: list[str]) -> int:
+    from quiz.decks.export import export_deck
+    from quiz.runtime import Stride
+    from quiz.services.deck_browser import deck_for_export
+    from quiz.services.decks import find_deck_id
+
+    stride = Stride.open()
+    try:
+        with stride.transaction() as session:
+            deck_id = find_deck_id(session, args.deck)
+            if deck_id is None:
+                print(f"stride: no deck {args.deck!r}; see `stride deck list`", file=sys.stderr)
+                return 1
+            deck = deck_for_export(session, deck_id)
+    finally:
+        stride.close()
+    report = export_deck(deck, args.format, args.output)
+    skipped = f" ({report.skipped_exercises} exercise entries left out: Anki cannot grade them)"
+    print(
+        f"wrote {report.cards} cards to {args.output}{skipped if report.skipped_exercises else ''}"
+    )
+    return 0
+
+
+def _deck_list(_args: argparse.Namespace, _extra: list[str]) -> int:
+    from quiz.runtime import Stride
+    from quiz.services.decks import list_decks
+
+    stride = Stride.open()
+    try:
+        with stride.transaction() as session:
+            decks = list_decks(session)
+    finally:
+        stride.close()
+    for deck in decks:
+        print(f"{deck.id:>4}  {deck.slug:<50}  {deck.card_count:>5} items  {deck.title}")
     return 0
 
 

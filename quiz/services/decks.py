@@ -116,6 +116,7 @@ def _update_card(card: Card, key: str, incoming: ParsedCard, position: int, now:
         "kind": CARD_KIND_EXERCISE if entry else CARD_KIND_FLASHCARD,
         "exercise_family": entry.family if entry else None,
         "exercise_difficulty": entry.difficulty if entry else None,
+        "tags": " ".join(incoming.tags),
     }
     changed = any(getattr(card, name) != value for name, value in content.items())
     card.key, card.position = key, position
@@ -168,6 +169,14 @@ class DeckInfo:
     slug: str
     title: str
     card_count: int
+
+
+def find_deck_id(session: Session, slug_or_id: str) -> int | None:
+    """The id of the deck whose slug (or numeric id) is ``slug_or_id``, if it exists."""
+    deck_id = session.scalar(select(Deck.id).where(Deck.slug == slug_or_id))
+    if deck_id is None and slug_or_id.isdigit():
+        deck_id = session.scalar(select(Deck.id).where(Deck.id == int(slug_or_id)))
+    return deck_id
 
 
 def list_decks(session: Session) -> list[DeckInfo]:

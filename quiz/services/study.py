@@ -3,7 +3,8 @@
 The queue follows Anki's order: learning cards that are due, then review cards due today, then
 new cards (up to the per-deck daily limit, in deck order), and finally learning cards due within
 the learn-ahead window when nothing else is left. "Today" runs from ``day_starts_at_hour`` in the
-configured time zone to the same hour the next day.
+configured time zone to the same hour the next day. Cards the user suspended are left out of the
+queue and the counts.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import Select, and_, delete, func, select
+from sqlalchemy import ColumnElement, Select, and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from quiz.config import StudySettings
@@ -22,6 +23,7 @@ from quiz.store.models import (
     Attempt,
     Card,
     CardSchedule,
+    CardSuspension,
     Deck,
     ReviewLog,
 )
@@ -113,7 +115,7 @@ def due_counts(
         session.execute(
             select(Card.deck_id, func.min(CardSchedule.due))
             .join(CardSchedule, CardSchedule.card_id == Card.id)
-            .where(CardSchedule.user_id == user_id, Card.active)
+            .where(CardSchedule.user_id == user_id, Card.active, _not_suspended(user_id))
             .group_by(Card.deck_id)
         ).all()
     )
@@ -287,11 +289,20 @@ def count_reviews(session: Session, user_id: int) -> int:
 # --- queries -------------------------------------------------------------------------------
 
 
+def _not_suspended(user_id: int) -> ColumnElement[bool]:
+    """True for cards ``user_id`` has not suspended (correlated to ``Card``)."""
+    return ~(
+        select(CardSuspension.id)
+        .where(CardSuspension.card_id == Card.id, CardSuspension.user_id == user_id)
+        .exists()
+    )
+
+
 def _schedules(user_id: int) -> Select[tuple[int]]:
     return (
         select(Card.deck_id)
         .join(CardSchedule, CardSchedule.card_id == Card.id)
-        .where(CardSchedule.user_id == user_id, Card.active)
+        .where(CardSchedule.user_id == user_id, Card.active, _not_suspended(user_id))
     )
 
 
@@ -301,7 +312,7 @@ def _new_cards(user_id: int) -> Select[tuple[int]]:
         .where(CardSchedule.card_id == Card.id, CardSchedule.user_id == user_id)
         .exists()
     )
-    return select(Card.deck_id).where(Card.active, ~has_schedule)
+    return select(Card.deck_id).where(Card.active, ~has_schedule, _not_suspended(user_id))
 
 
 def _count_by_deck(query: Select[tuple[int]]) -> Select[tuple[int, int]]:
@@ -334,7 +345,7 @@ def _first_scheduled(
     query = (
         select(Card, CardSchedule)
         .join(CardSchedule, and_(CardSchedule.card_id == Card.id, CardSchedule.user_id == user_id))
-        .where(Card.active, *conditions)  # type: ignore[arg-type]
+        .where(Card.active, _not_suspended(user_id), *conditions)  # type: ignore[arg-type]
         .order_by(CardSchedule.due, Card.id)
         .limit(1)
     )

@@ -96,6 +96,8 @@ class Card(Base):
     )
     exercise_family: Mapped[str | None] = mapped_column(String(50))
     exercise_difficulty: Mapped[int | None] = mapped_column(Integer)
+    tags: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """Space-separated tags, as the deck file gives them (empty: none)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -184,3 +186,19 @@ class Attempt(Base):
     saw_solution: Mapped[bool] = mapped_column(Boolean, default=False)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CardSuspension(Base):
+    """A card one user has suspended: it stays in its deck but leaves that user's study queue.
+
+    Like Anki's suspend, it is the learner's choice, so it is per user; the schedule is kept, and
+    unsuspending (deleting the row) puts the card back where it was.
+    """
+
+    __tablename__ = "card_suspensions"
+    __table_args__ = (UniqueConstraint("user_id", "card_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    suspended_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -54,9 +54,9 @@ def test_reveal_rate_with_the_keyboard_and_reload(
     expect(_front(page)).to_contain_text("dot product")
     page.goto(app_url)
     _wait_for_app(page)
-    new, learning = page.locator("[data-testid=stMetricValue]").all()[:2]
-    expect(new).to_have_text("19")  # the daily limit of 20, one introduced
-    expect(learning).to_have_text("1")
+    metrics = page.locator("[data-testid=stMetricValue]")
+    expect(metrics.nth(0)).to_have_text("19")  # New: the daily limit of 20, one introduced
+    expect(metrics.nth(1)).to_have_text("1")  # Learning
 
 
 EXERCISE_CAPTION = re.compile(r"([a-z-]+) seed (\d+), difficulty (\d)")

@@ -125,6 +125,8 @@ def test_bad_configuration_is_reported(tmp_path: Path) -> None:
         ["deck", "parse"],
         ["deck", "import"],
         ["deck", "check"],
+        ["deck", "list"],
+        ["deck", "export"],
         ["db"],
         ["db", "upgrade"],
         ["db", "current"],
@@ -235,3 +237,30 @@ def test_deck_check_accepts_a_good_file() -> None:
     result = stride("deck", "check", str(SEED_DECK))
     assert result.returncode == 0
     assert result.stdout.strip().endswith("OK, 12 cards (notes format)")
+
+
+def test_deck_list_and_export_round_trip(tmp_path: Path) -> None:
+    env = {"STRIDE_DATA_DIR": str(tmp_path / "data")}
+    listing = stride("deck", "list", env=env)
+    assert "convolutional-neural-networks" in listing.stdout
+    for fmt in ("md", "csv", "apkg"):
+        out = tmp_path / f"cnn.{fmt}"
+        result = stride(
+            "deck",
+            "export",
+            "convolutional-neural-networks",
+            "--format",
+            fmt,
+            "-o",
+            str(out),
+            env=env,
+        )
+        assert result.returncode == 0, result.stderr
+        assert out.stat().st_size > 0
+    again = stride("deck", "import", str(tmp_path / "cnn.md"), env=env)
+    assert "unchanged: 0 added, 0 updated" in again.stdout and "0 retired" in again.stdout
+    other = {"STRIDE_DATA_DIR": str(tmp_path / "other")}
+    from_anki = stride("deck", "import", str(tmp_path / "cnn.apkg"), "--slug", "anki", env=other)
+    assert "deck 'anki' created: 41 added" in from_anki.stdout
+    missing = stride("deck", "export", "no-such-deck", "--format", "md", "-o", "x.md", env=env)
+    assert missing.returncode == 1 and "no deck 'no-such-deck'" in missing.stderr

@@ -53,9 +53,7 @@ def test_matrices_get_more_time_to_be_quick() -> None:
 
 def _item(stride: Stride):  # type: ignore[no-untyped-def]
     with stride.transaction() as session:
-        card_id = session.scalar(
-            select(Card.id).where(Card.exercise_family == "conv-output-size")
-        )
+        card_id = session.scalar(select(Card.id).where(Card.exercise_family == "conv-output-size"))
         return load_study_card(session, stride.local_user_id, card_id)
 
 
