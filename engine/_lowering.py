@@ -1,4 +1,4 @@
-"""The fast path behind ``conv.py``: one GEMM per kernel tap over shifted views, no im2col.
+"""The fast path behind ``conv.py``: GEMMs over shifted views of the input, no im2col copy.
 
 A convolution is a sum over the kernel's taps (j, k) of matrix products::
 
@@ -6,66 +6,51 @@ A convolution is a sum over the kernel's taps (j, k) of matrix products::
 
 Store each padded input plane flat, row after row (``I_pad[n, c]`` becomes a vector of length
 H_pad · W_pad). At stride 1, output position ``p = y·W_pad + x`` reads input position
-``p + d·j·W_pad + d·k`` for tap (j, k): for all p at once that is one *contiguous* slice of every
-channel's vector, so a tap is one BLAS GEMM ``F_jk (C_out, C_in) @ I_n[:, shift : shift + L]``
-over a view of the input, with no copy. Outputs are computed over the full padded width (the
-columns past W_out are simply dropped at the end); that is what keeps the slice contiguous.
-The planes stay in NCHW order, so nothing is transposed on the way in or out.
+``p + shift`` with ``shift = d·j·W_pad + d·k`` for tap (j, k): for all p at once that is one
+*contiguous* slice of every channel's vector, a view BLAS can read directly. Outputs are
+computed over the full padded width (the columns past W_out are dropped at the end); that is
+what keeps the slice contiguous. The planes stay in NCHW order: nothing is transposed on the
+way in or out.
 
+* One GEMM for all taps: stack the taps' (C_out, C_in) matrices into one (taps · C_out, C_in)
+  matrix, multiply it with the input planes once, ``Z = F_stack @ I_n``, then add each tap's
+  rows of Z in at its shift: ``O[:, p] = Σ_tap Z_tap[:, p + shift]``. One big GEMM keeps two
+  cores busier than nine small ones with additions in between.
 * Strides > 1 become stride 1 by a *phase split* (space-to-depth): the padded plane is cut into
   s_h · s_w sub-grids ``I_pad[a::s_h, b::s_w]``; tap (j, k) reads sub-grid
-  (d·j mod s_h, d·k mod s_w) shifted by (d·j div s_h, d·k div s_w): again one slice.
+  (d·j mod s_h, d·k mod s_w) shifted by (d·j div s_h, d·k div s_w): again one slice. Taps that
+  read the same sub-grid share one GEMM.
 * Dilation only changes the shifts; groups are a batch dimension of the GEMMs.
-* Backward: ``grad_F[tap] = Σ_n x_slice(tap) @ Gᵀ`` (G = grad_out on the same flat grid, zero
-  where no output exists), and ``grad_I[slice(tap)] += F_tapᵀ @ G``: the "scatter" form of the
-  transposed convolution, which is also ``conv_transpose2d``'s forward pass.
+* Backward: ``grad_I[p + shift] += (F_stackᵀ @ G)_tap[p]`` (G = grad_out on the same flat grid,
+  zero where no output exists): the "scatter" form of the transposed convolution, which is also
+  ``conv_transpose2d``'s forward pass; and ``grad_F[tap] = Σ_n I_n[:, shift : shift + L] @ G_nᵀ``,
+  one GEMM per tap.
 
-Work goes a few samples (or a part of one) at a time, so the GEMM's result and the running sum
-stay in cache. Large intermediate buffers are reused from call to call (per thread), because
-touching freshly mapped memory costs as much as a fifth of the arithmetic. Small problems
-(exercises) instead gather the im2col matrix with one ``take`` and do a single GEMM: fewer numpy
-calls is what they need.
+Work goes a few samples (or a part of one) at a time, so intermediate results stay in cache.
+Large intermediate buffers are reused from call to call (``_scratch``), because touching
+freshly mapped memory costs as much as a fifth of the arithmetic. Small problems (exercises)
+instead gather the im2col matrix with one ``take`` and do a single GEMM: fewer numpy calls is
+what they need.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from math import prod
 from typing import NamedTuple
 
 import numpy as np
 
 from ._params import Conv2dParams
+from ._scratch import scratch
 
 CHUNK_BYTES = 1 << 20
-"""Each step's GEMM result (channels × positions) is kept to about this many bytes..."""
+"""Each step covers about this many bytes of output (channels × positions)..."""
 MIN_CHUNK_COLS = 256
-"""...but a step never covers fewer output positions than this."""
+"""...but never fewer output positions than this."""
 GATHER_LIMIT = 1 << 16
 """Forward passes whose im2col matrix (N · C_in · taps · positions) is at most this big use the
 gather path: one ``take`` and one GEMM."""
-SCRATCH_LIMIT = 256 << 20
-"""Intermediate buffers up to this many bytes are kept for the next call (see :func:`scratch`)."""
-
-_scratch = threading.local()
-
-
-def scratch(tag: str, shape: tuple[int, ...], dtype: np.dtype, zero: bool = False) -> np.ndarray:
-    """A work buffer for intermediate results, reused by the next call with the same ``tag`` in
-    this thread. Never return one to the caller: copy results out of it."""
-    nbytes = prod(shape) * dtype.itemsize
-    if nbytes > SCRATCH_LIMIT:
-        return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
-    pool: dict[str, np.ndarray] = _scratch.__dict__.setdefault("pool", {})
-    buffer = pool.get(tag)
-    if buffer is None or buffer.nbytes < nbytes:
-        buffer = pool[tag] = np.empty(max(nbytes, 64), np.uint8)
-    array = buffer[:nbytes].view(dtype).reshape(shape)
-    if zero:
-        array.fill(0)
-    return array
 
 
 class Tap(NamedTuple):
@@ -88,15 +73,15 @@ class Plan:
     grid_hw: tuple[int, int]  # (H_q, W_q): size of each phase sub-grid
     taps: tuple[Tap, ...]
     length: int  # L = (H_out - 1)·W_q + W_out flat output positions per sample
+    by_phase: tuple[tuple[int, tuple[Tap, ...]], ...]  # the taps grouped by the sub-grid read
     _gather: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, params: Conv2dParams, batch: int, in_hw: tuple[int, int]) -> Plan:
         (kh, kw), (sh, sw), (dh, dw) = params.kernel, params.stride, params.dilation
         (pt, pb), (pl, pr) = params.padding
-        hp, wp = in_hw[0] + pt + pb, in_hw[1] + pl + pr
-        out_hw = ((hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1)
-        hq, wq = -(-hp // sh), -(-wp // sw)
+        out_hw = params.output_hw(*in_hw)
+        hq, wq = -(-(in_hw[0] + pt + pb) // sh), -(-(in_hw[1] + pl + pr) // sw)
         taps = []
         for j in range(kh):
             qj, a = divmod(j * dh, sh)
@@ -104,7 +89,9 @@ class Plan:
                 qk, b = divmod(k * dw, sw)
                 taps.append(Tap(j, k, a * sw + b, qj * wq + qk))
         length = (out_hw[0] - 1) * wq + out_hw[1]
-        return cls(params, batch, in_hw, out_hw, (hq, wq), tuple(taps), length)
+        phases = sorted({t.phase for t in taps})
+        by_phase = tuple((p, tuple(t for t in taps if t.phase == p)) for p in phases)
+        return cls(params, batch, in_hw, out_hw, (hq, wq), tuple(taps), length, by_phase)
 
     @property
     def phases(self) -> int:
@@ -124,11 +111,17 @@ class Plan:
                 yield n, n + 1, l0, min(self.length, l0 + cols)
 
     def gather_index(self) -> np.ndarray:
-        """(taps, L) positions in the flattened phase planes: the im2col matrix's columns."""
+        """(taps, H_out · W_q) positions in the flattened phase planes: the im2col matrix.
+
+        Whole rows of the output grid are gathered so the result reshapes to (H_out, W_q);
+        positions past L only feed columns that are thrown away, so they are clipped to stay
+        inside the planes.
+        """
         if self._gather is None:
             area = self.grid_hw[0] * self.grid_hw[1]
             starts = np.array([t.phase * area + t.shift for t in self.taps], np.intp)
-            self._gather = starts[:, None] + np.arange(self.length, dtype=np.intp)[None, :]
+            index = starts[:, None] + np.arange(self.out_hw[0] * self.grid_hw[1], dtype=np.intp)
+            self._gather = np.minimum(index, self.phases * area - 1)
         return self._gather
 
 
@@ -160,15 +153,21 @@ def _phase_pieces(plan: Plan) -> Iterator[tuple[int, int, slice, slice, slice, s
     for a, (y0, q0, hc) in enumerate(_phase_ranges(pt, plan.in_hw[0], sh, hq)):
         for b, (x0, r0, wc) in enumerate(cols):
             if hc and wc:
-                yield (a, b, _every(y0, hc, sh), _every(x0, wc, sw),
-                       slice(q0, q0 + hc), slice(r0, r0 + wc))
+                yield (
+                    a,
+                    b,
+                    _every(y0, hc, sh),
+                    _every(x0, wc, sw),
+                    slice(q0, q0 + hc),
+                    slice(r0, r0 + wc),
+                )
 
 
-def to_phases(x: np.ndarray, plan: Plan, dtype: np.dtype, tag: str = "planes") -> np.ndarray:
+def to_phases(x: np.ndarray, plan: Plan, dtype: np.dtype) -> np.ndarray:
     """(N, C, H, W) -> zero-padded, phase-split planes, shape (N, C, phases, H_q · W_q)."""
     n, c = x.shape[:2]
     (sh, sw), (hq, wq) = plan.params.stride, plan.grid_hw
-    planes = scratch(tag, (n, c, sh, sw, hq, wq), dtype, zero=True)
+    planes = scratch("planes", (n, c, sh, sw, hq, wq), dtype, zero=True)
     for a, b, rows, cols, qrows, qcols in _phase_pieces(plan):
         planes[:, :, a, b, qrows, qcols] = x[:, :, rows, cols]
     return planes.reshape(n, c, sh * sw, hq * wq)
@@ -235,45 +234,82 @@ def _tap_weights(weight: np.ndarray, groups: int, dtype: np.dtype) -> np.ndarray
     return np.ascontiguousarray(w5.transpose(3, 4, 0, 1, 2), dtype=dtype)
 
 
-def _gather_forward(planes: np.ndarray, weight: np.ndarray, plan: Plan, grid: np.ndarray) -> None:
-    """Small problems: build the im2col matrix with one ``take``, then one GEMM per group."""
+def _stacked(mats: np.ndarray, taps: tuple[Tap, ...]) -> np.ndarray:
+    """The taps' matrices (G, R, S) on top of each other: (G, taps · R, S)."""
+    return np.concatenate([mats[t.j, t.k] for t in taps], axis=1)
+
+
+def _gather_forward(planes: np.ndarray, weight: np.ndarray, plan: Plan) -> np.ndarray:
+    """Small problems: build the im2col matrix with one ``take``, then one GEMM per group.
+    Returns the output grid (N, C_out, H_out · W_q)."""
     n, c = planes.shape[:2]
     out_ch, per_group, kh, kw = weight.shape
-    groups, count = plan.params.groups, plan.length
-    cols = planes.reshape(n, c, -1)[:, :, plan.gather_index()]  # (N, C, taps, L)
-    cols = cols.reshape(n, groups, per_group * kh * kw, count)
-    w = weight.reshape(groups, out_ch // groups, per_group * kh * kw).astype(grid.dtype)
-    np.matmul(w, cols, out=grid[:, :, :count].reshape(n, groups, out_ch // groups, count))
+    groups = plan.params.groups
+    index = plan.gather_index()
+    cols = np.take(planes.reshape(n, c, -1), index, axis=-1)  # (N, C, taps, H_out · W_q)
+    cols = cols.reshape(n, groups, per_group * kh * kw, index.shape[1])
+    w = weight.reshape(groups, out_ch // groups, per_group * kh * kw).astype(planes.dtype)
+    return np.matmul(w, cols).reshape(n, out_ch, index.shape[1])
 
 
 def conv_forward(
-    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, plan: Plan,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    plan: Plan,
     out_hw: tuple[int, int] | None = None,
 ) -> np.ndarray:
     """conv2d: (N, C_in, H, W) -> (N, C_out, H_out, W_out), cropped to ``out_hw`` if given."""
     dtype = np.result_type(x.dtype, weight.dtype)
-    planes = to_phases(x, plan, dtype)
+    return _forward(to_phases(x, plan, dtype), weight, plan, out_hw or plan.out_hw, bias)
+
+
+def _forward(
+    planes: np.ndarray,
+    weight: np.ndarray,
+    plan: Plan,
+    out_hw: tuple[int, int],
+    bias: np.ndarray | None,
+) -> np.ndarray:
     n, c = planes.shape[:2]
     out_ch = weight.shape[0]
-    grid = scratch("out", (n, out_ch, plan.out_hw[0] * plan.grid_hw[1]), dtype)
     if n * c * len(plan.taps) * plan.length <= GATHER_LIMIT:
-        _gather_forward(planes, weight, plan, grid)
+        grid = _gather_forward(planes, weight, plan)
     else:
-        groups = plan.params.groups
-        mats = _tap_weights(weight, groups, dtype)
-        src = planes.reshape(n, groups, c // groups, plan.phases, -1)
-        dst = grid.reshape(n, groups, out_ch // groups, -1)
-        for n0, n1, l0, l1 in plan.steps(out_ch, dtype.itemsize):
-            out = dst[n0:n1, :, :, l0:l1]
-            part = scratch("part", out.shape, dtype)
-            for i, tap in enumerate(plan.taps):
-                block = src[n0:n1, :, :, tap.phase, tap.shift + l0 : tap.shift + l1]
-                if i == 0:
-                    _product(mats[tap.j, tap.k], block, out)
+        grid = scratch("out", (n, out_ch, plan.out_hw[0] * plan.grid_hw[1]), planes.dtype)
+        _gemm_forward(planes, weight, plan, grid)
+    return from_grid(grid, plan, out_hw, bias)
+
+
+def _gemm_forward(planes: np.ndarray, weight: np.ndarray, plan: Plan, grid: np.ndarray) -> None:
+    """grid[p] = Σ_taps F_tap @ planes[p + shift]. The taps reading one phase sub-grid are done
+    as one GEMM with their matrices stacked, ``(taps · C_out, C_in) @ planes[lo:hi]``, then each
+    tap's rows are added in at its shift: one large GEMM uses two cores better than nine small
+    ones with additions between them."""
+    dtype = grid.dtype
+    n, c = planes.shape[:2]
+    out_ch, groups = weight.shape[0], plan.params.groups
+    og = out_ch // groups
+    mats = _tap_weights(weight, groups, dtype)
+    stacks = [(phase, taps, _stacked(mats, taps)) for phase, taps in plan.by_phase]
+    src = planes.reshape(n, groups, c // groups, plan.phases, -1)
+    dst = grid.reshape(n, groups, og, -1)
+    for n0, n1, l0, l1 in plan.steps(out_ch, dtype.itemsize):
+        out = dst[n0:n1, :, :, l0:l1]
+        first = True
+        for phase, taps, stack in stacks:
+            low = min(t.shift for t in taps)
+            high = max(t.shift for t in taps) + l1 - l0
+            z = scratch("stack", (n1 - n0, groups, len(taps) * og, high - low), dtype)
+            _product(stack, src[n0:n1, :, :, phase, l0 + low : l0 + high], z)
+            z5 = z.reshape(n1 - n0, groups, len(taps), og, high - low)
+            for i, tap in enumerate(taps):
+                piece = z5[:, :, i, :, tap.shift - low : tap.shift - low + l1 - l0]
+                if first:
+                    out[...] = piece
+                    first = False
                 else:
-                    _product(mats[tap.j, tap.k], block, part)
-                    out += part
-    return from_grid(grid, plan, out_hw or plan.out_hw, bias)
+                    out += piece
 
 
 def conv_transpose_forward(
@@ -287,24 +323,31 @@ def conv_transpose_forward(
 def _scatter(
     grid: np.ndarray, weight: np.ndarray, plan: Plan, bias: np.ndarray | None
 ) -> np.ndarray:
+    """planes[p + shift] += F_tapᵀ @ grid[p] for every tap, then the unpadded (N, C_in, H, W)."""
     dtype = grid.dtype
     n, out_ch = grid.shape[:2]
     groups = plan.params.groups
     in_ch = weight.shape[1] * groups
     mats = _tap_weights(weight, groups, dtype).transpose(0, 1, 2, 4, 3)  # (kh, kw, G, I, O)
     hq, wq = plan.grid_hw
-    planes = scratch("scatter", (n, groups, in_ch // groups, plan.phases, hq * wq), dtype, True)
+    ig = in_ch // groups
+    planes = scratch("scatter", (n, groups, ig, plan.phases, hq * wq), dtype, True)
+    stacks = [(phase, taps, _stacked(mats, taps)) for phase, taps in plan.by_phase]
     src = grid.reshape(n, groups, out_ch // groups, -1)
     for n0, n1, l0, l1 in plan.steps(max(in_ch, out_ch), dtype.itemsize):
         block = src[n0:n1, :, :, l0:l1]
-        part = scratch("part", (n1 - n0, groups, in_ch // groups, l1 - l0), dtype)
-        for tap in plan.taps:
-            _product(mats[tap.j, tap.k], block, part)
-            planes[n0:n1, :, :, tap.phase, tap.shift + l0 : tap.shift + l1] += part
+        for phase, taps, stack in stacks:  # as in _gemm_forward: one GEMM per phase
+            z = scratch("stack", (n1 - n0, groups, len(taps) * ig, l1 - l0), dtype)
+            _product(stack, block, z)
+            z5 = z.reshape(n1 - n0, groups, len(taps), ig, l1 - l0)
+            for i, tap in enumerate(taps):
+                planes[n0:n1, :, :, phase, tap.shift + l0 : tap.shift + l1] += z5[:, :, i]
     return from_phases(planes.reshape(n, in_ch, plan.phases, -1), plan, bias)
 
 
-def _weight_grad(grid: np.ndarray, planes: np.ndarray, plan: Plan, kernel: tuple[int, int]):
+def _weight_grad(
+    grid: np.ndarray, planes: np.ndarray, plan: Plan, kernel: tuple[int, int]
+) -> np.ndarray:
     """grad_F[tap] = Σ_n planes_n(tap) @ G_nᵀ, per group; returns (C_out, C_in/G, kH, kW)."""
     dtype = grid.dtype
     n, out_ch = grid.shape[:2]
@@ -342,7 +385,7 @@ def conv_transpose_backward(
     """conv_transpose2d's (grad_input, grad_weight): its input x lives on the convolution's
     output grid and grad_out on the convolution's input planes."""
     dtype = np.result_type(grad_out.dtype, x.dtype, weight.dtype)
-    grad_x = conv_forward(grad_out, weight, None, plan, x.shape[2:])
-    grad_w = _weight_grad(to_grid(x, plan, dtype), to_phases(grad_out, plan, dtype), plan,
-                          weight.shape[2:])
+    planes = to_phases(grad_out, plan, dtype)
+    grad_x = _forward(planes, weight, plan, x.shape[2:], None)
+    grad_w = _weight_grad(to_grid(x, plan, dtype), planes, plan, weight.shape[2:])
     return grad_x, grad_w

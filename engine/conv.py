@@ -87,8 +87,15 @@ def _conv2d_setup(
         params = Conv2dParams.build(weight.shape[2:], stride, padding, dilation, groups)
         return params, (shape[-2], shape[-1]), Plan.build(params, x.shape[0], x.shape[2:])
 
-    key = ("conv2d", x.shape, weight.shape, repr(stride), repr(padding), repr(dilation),
-           repr(groups))
+    key = (
+        "conv2d",
+        x.shape,
+        weight.shape,
+        repr(stride),
+        repr(padding),
+        repr(dilation),
+        repr(groups),
+    )
     return memo(key, compute)
 
 
@@ -180,8 +187,16 @@ def _transpose_setup(
         out_hw = (shape[-2], shape[-1])
         return params, out_hw, Plan.build(params, x.shape[0], out_hw)
 
-    key = ("conv_transpose2d", x.shape, weight.shape, repr(stride), repr(padding),
-           repr(output_padding), repr(groups), repr(dilation))
+    key = (
+        "conv_transpose2d",
+        x.shape,
+        weight.shape,
+        repr(stride),
+        repr(padding),
+        repr(output_padding),
+        repr(groups),
+        repr(dilation),
+    )
     return memo(key, compute)
 
 
@@ -206,9 +221,7 @@ def conv_transpose2d(
     which equals the input-gradient of ``conv2d`` with the same settings and weight.
     """
     x, w, b, unbatched, dtype = _prepare(input, weight, bias, "conv_transpose2d")
-    params, out_hw, plan = _transpose_setup(
-        x, w, stride, padding, output_padding, groups, dilation
-    )
+    params, out_hw, plan = _transpose_setup(x, w, stride, padding, output_padding, groups, dilation)
     check_bias(b, w.shape[1] * params.groups)
     if x.shape[0] == 0:
         return _unbatch(np.zeros((0, w.shape[1] * params.groups, *out_hw), dtype), unbatched)
@@ -236,9 +249,7 @@ def conv_transpose2d_backward(
     x, w, _, unbatched, _ = _prepare(input, weight, None, "conv_transpose2d")
     g = as_array(grad_out, "grad_out")
     dtype = float_dtype(x, w, g)
-    params, out_hw, plan = _transpose_setup(
-        x, w, stride, padding, output_padding, groups, dilation
-    )
+    params, out_hw, plan = _transpose_setup(x, w, stride, padding, output_padding, groups, dilation)
     out_ch = w.shape[1] * params.groups
     expected = (x.shape[0], out_ch, *out_hw)
     check_grad_shape(g, expected[1:] if unbatched else expected, "conv_transpose2d")

@@ -11,7 +11,9 @@ the padded input holding that tap of every window, ``x_pad[:, :, s·y + d·j, s�
 the gradient back through the same views, so overlapping windows accumulate by construction.
 
 * max: padding counts as −∞; ties go to the first maximum in row-major window order, NaN wins
-  (as PyTorch on the CPU); the gradient flows only to that one position.
+  (as PyTorch on the CPU); the gradient flows only to that one position. The forward pass takes
+  the maximum over rows, then columns; the backward pass compares each tap with the window's
+  maximum and hands the window's gradient to the first tap that matches.
 * average: ``sum / divisor`` where the divisor is the window's size clipped to the padded input
   (``count_include_pad=True``), or the number of real input values in it (``False``), or
   ``divisor_override``; the gradient of each window is spread as ``grad / divisor``.
@@ -32,6 +34,7 @@ from ._params import (
     check_spatial,
     float_dtype,
 )
+from ._scratch import scratch
 from .shapes import IntOrPair
 
 __all__ = ["avg_pool2d", "avg_pool2d_backward", "max_pool2d", "max_pool2d_backward"]
@@ -64,18 +67,28 @@ class _Windows:
         return self.padded_hw != tuple(self.shape[2:])
 
     def pad(self, x: np.ndarray, fill: float) -> np.ndarray:
+        """x inside a border of ``fill`` (a reused work buffer), or x itself if none is needed."""
         if not self.needs_padding:
             return x
         (ph, pw), (h, w) = self.padding, self.shape[2:]
-        padded = np.full((*self.shape[:2], *self.padded_hw), fill, x.dtype)
+        padded = scratch("pool_input", (*self.shape[:2], *self.padded_hw), x.dtype)
+        padded.fill(fill)
         padded[:, :, ph : ph + h, pw : pw + w] = x
         return padded
 
+    def grad_buffer(self, dtype: np.dtype) -> np.ndarray:
+        """Zeros the size of the padded input: the returned array itself when no padding."""
+        shape = (*self.shape[:2], *self.padded_hw)
+        if not self.needs_padding:
+            return np.zeros(shape, dtype)
+        return scratch("pool_grad", shape, dtype, zero=True)
+
     def crop(self, padded: np.ndarray) -> np.ndarray:
+        """The unpadded part, as a new array (``padded`` itself when there is no padding)."""
         if not self.needs_padding:
             return padded
         (ph, pw), (h, w) = self.padding, self.shape[2:]
-        return np.ascontiguousarray(padded[:, :, ph : ph + h, pw : pw + w])
+        return padded[:, :, ph : ph + h, pw : pw + w].copy()
 
     def views(self, padded: np.ndarray) -> Iterator[np.ndarray]:
         """view(j, k) for every tap, in row-major window order."""
@@ -85,6 +98,14 @@ class _Windows:
             for k in range(kw):
                 r, c = j * dh, k * dw
                 yield padded[:, :, r : r + (ho - 1) * sh + 1 : sh, c : c + (wo - 1) * sw + 1 : sw]
+
+    @property
+    def overlapping(self) -> bool:
+        """Can one input position belong to two windows?"""
+        return any(
+            s < d * (k - 1) + 1
+            for s, d, k in zip(self.stride, self.dilation, self.kernel, strict=True)
+        )
 
     def real_taps(self, axis: int) -> np.ndarray:
         """(out, k) booleans: does tap j of window y land on the input (not padding)?"""
@@ -118,8 +139,8 @@ def _max_argmax(x: np.ndarray, win: _Windows) -> tuple[np.ndarray, np.ndarray]:
     """Running max over the taps; returns (max, tap number of the chosen element)."""
     views = win.views(win.pad(x, -np.inf))
     best = next(views).copy()
-    arg = np.zeros(best.shape, np.int16)
-    better = np.empty(best.shape, bool)
+    arg = scratch("pool_arg", best.shape, np.dtype(np.int16), zero=True)
+    better = scratch("pool_mask", best.shape, np.dtype(bool))
     has_nan = bool(np.isnan(x).any())
     for t, view in enumerate(views, start=1):
         np.greater(view, best, out=better)
@@ -138,14 +159,17 @@ def _max_argmax(x: np.ndarray, win: _Windows) -> tuple[np.ndarray, np.ndarray]:
     return best, arg
 
 
-def _separable_max(x: np.ndarray, win: _Windows) -> np.ndarray:
-    """Max without indices: first over the rows of each window, then over its columns."""
-    padded = win.pad(x, -np.inf)
+def _separable_max(padded: np.ndarray, win: _Windows, out: np.ndarray | None = None) -> np.ndarray:
+    """Max without indices: first over the rows of each window, then over its columns.
+    ``padded`` is the input inside its −∞ border (``win.pad(x, -np.inf)``)."""
     (kh, kw), (sh, sw), (dh, dw), (ho, wo) = win.kernel, win.stride, win.dilation, win.out_hw
-    rows = padded[:, :, 0 : (ho - 1) * sh + 1 : sh, :].copy()
+    rows = scratch("pool_rows", (*padded.shape[:2], ho, padded.shape[3]), padded.dtype)
+    rows[...] = padded[:, :, 0 : (ho - 1) * sh + 1 : sh, :]
     for j in range(1, kh):
         np.maximum(rows, padded[:, :, j * dh : j * dh + (ho - 1) * sh + 1 : sh, :], out=rows)
-    out = rows[:, :, :, 0 : (wo - 1) * sw + 1 : sw].copy()
+    if out is None:
+        out = np.empty((*padded.shape[:2], ho, wo), padded.dtype)
+    out[...] = rows[:, :, :, 0 : (wo - 1) * sw + 1 : sw]
     for k in range(1, kw):
         np.maximum(out, rows[:, :, :, k * dw : k * dw + (wo - 1) * sw + 1 : sw], out=out)
     return out
@@ -198,7 +222,7 @@ def max_pool2d(
     x, unbatched = _prepare(input)
     win = _max_setup(x, kernel_size, stride, padding, dilation, ceil_mode)
     if not return_indices:
-        out = _separable_max(x, win)
+        out = _separable_max(win.pad(x, -np.inf), win)
         return out[0] if unbatched else out
     out, arg = _max_argmax(x, win)
     indices = _flat_indices(arg, win)
@@ -222,14 +246,46 @@ def max_pool2d_backward(
     x, unbatched = _prepare(input)
     win = _max_setup(x, kernel_size, stride, padding, dilation, ceil_mode)
     g = _grad(grad_out, (*x.shape[:2], *win.out_hw), unbatched, x.dtype, "max_pool2d")
-    _, arg = _max_argmax(x, win)
-    grad = np.zeros((*x.shape[:2], *win.padded_hw), x.dtype)
-    hit = np.empty(arg.shape, bool)
-    for t, view in enumerate(win.views(grad)):
-        np.equal(arg, t, out=hit)
-        view += np.where(hit, g, 0)
+    grad = win.grad_buffer(x.dtype)
+    if not _first_match_backward(x, g, win, grad):
+        _, arg = _max_argmax(x, win)
+        hit = np.empty(arg.shape, bool)
+        for t, view in enumerate(win.views(grad)):
+            np.equal(arg, t, out=hit)
+            view += np.where(hit, g, 0)
     out = win.crop(grad)
     return out[0] if unbatched else out
+
+
+def _first_match_backward(x: np.ndarray, g: np.ndarray, win: _Windows, grad: np.ndarray) -> bool:
+    """The common, fast case: no argmax at all. Compare every tap with the window's maximum
+    and hand the still unassigned gradient to the first tap that equals it (row-major order).
+
+    Returns False, doing nothing, when NaNs, infinite gradients or all -inf windows next to
+    padding need the exact bookkeeping of :func:`_max_argmax`.
+    """
+    if np.isnan(x).any() or not np.isfinite(g).all():
+        return False
+    padded = win.pad(x, -np.inf)
+    best = _separable_max(padded, win, scratch("pool_best", g.shape, x.dtype))
+    if win.needs_padding and np.isneginf(best).any():
+        return False
+    remaining = scratch("pool_remaining", g.shape, x.dtype)  # gradient not yet handed out
+    remaining[...] = g
+    hit = scratch("pool_mask", g.shape, np.dtype(bool))
+    share = scratch("pool_share", g.shape, x.dtype)
+    taps = list(zip(win.views(padded), win.views(grad), strict=True))
+    for t, (view, grad_view) in enumerate(taps):
+        np.equal(view, best, out=hit)
+        if win.overlapping:
+            np.multiply(remaining, hit, out=share)
+            grad_view += share
+        else:  # each input position is in one window: write straight into the gradient
+            share = grad_view
+            np.multiply(remaining, hit, out=share)
+        if t < len(taps) - 1:
+            remaining -= share
+    return True
 
 
 # --- average pooling --------------------------------------------------------------------------
@@ -264,8 +320,14 @@ def _divisor(win: _Windows, p: AvgPool2dParams, dtype: np.dtype) -> np.ndarray |
     if p.divisor_override is not None:
         return float(p.divisor_override)
     lengths = [
-        _axis_divisor(win.shape[2 + a], p.kernel[a], p.stride[a], p.padding[a], win.out_hw[a],
-                      p.count_include_pad)
+        _axis_divisor(
+            win.shape[2 + a],
+            p.kernel[a],
+            p.stride[a],
+            p.padding[a],
+            win.out_hw[a],
+            p.count_include_pad,
+        )
         for a in (0, 1)
     ]
     area = (lengths[0][:, None] * lengths[1][None, :]).astype(dtype)
@@ -290,8 +352,9 @@ def avg_pool2d(
     only real input values are counted; ``divisor_override`` replaces the divisor.
     """
     x, unbatched = _prepare(input)
-    win, p = _avg_setup(x, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                        divisor_override)
+    win, p = _avg_setup(
+        x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+    )
     views = win.views(win.pad(x, 0.0))
     total = next(views).copy()
     for view in views:
@@ -313,11 +376,13 @@ def avg_pool2d_backward(
     """Gradient of ``avg_pool2d`` w.r.t. its input: each window hands ``grad / divisor`` to
     every element it covers (padding's share is dropped); overlapping windows add up."""
     x, unbatched = _prepare(input)
-    win, p = _avg_setup(x, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                        divisor_override)
+    win, p = _avg_setup(
+        x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+    )
     g = _grad(grad_out, (*x.shape[:2], *win.out_hw), unbatched, x.dtype, "avg_pool2d")
-    share = g / _divisor(win, p, x.dtype)
-    grad = np.zeros((*x.shape[:2], *win.padded_hw), x.dtype)
+    share = scratch("pool_share", g.shape, x.dtype)
+    np.divide(g, _divisor(win, p, x.dtype), out=share)
+    grad = win.grad_buffer(x.dtype)
     for view in win.views(grad):
         view += share
     out = win.crop(grad)

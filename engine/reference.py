@@ -69,8 +69,10 @@ def _pads(
         return ((0, 0), (0, 0))
     if padding == "same":
         totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
-        return ((totals[0] // 2, totals[0] - totals[0] // 2),
-                (totals[1] // 2, totals[1] - totals[1] // 2))
+        return (
+            (totals[0] // 2, totals[0] - totals[0] // 2),
+            (totals[1] // 2, totals[1] - totals[1] // 2),
+        )
     ph, pw = as_pair(padding, "padding", 0)
     return ((ph, ph), (pw, pw))
 
@@ -128,7 +130,9 @@ def conv2d(
                     for i in range(C_I):
                         for j in range(H_F):
                             for k in range(W_F):
-                                total += I[n][c0 + i][sh*y + dh*j][sw*x + dw*k] * F[u][i][j][k]
+                                total += (
+                                    I[n][c0 + i][sh * y + dh * j][sw * x + dw * k] * F[u][i][j][k]
+                                )
                     O[n][u][y][x] = total
     out = np.array(O, dtype=np.float64).reshape(N, C_O, H_O, W_O)
     return out[0] if unbatched else out
@@ -173,7 +177,7 @@ def conv2d_backward(
                     for i in range(C_I):
                         for j in range(H_F):
                             for k in range(W_F):
-                                row, col = sh*y + dh*j, sw*x + dw*k
+                                row, col = sh * y + dh * j, sw * x + dw * k
                                 dF[u][i][j][k] += g * I[n][c0 + i][row][col]
                                 dI[n][c0 + i][row][col] += g * F[u][i][j][k]
     (pt, _), (pl, _) = pads
@@ -222,7 +226,7 @@ def conv_transpose2d(
                     for u in range(C_O):
                         for j in range(H_F):
                             for k in range(W_F):
-                                row, col = sh*y + dh*j, sw*x + dw*k
+                                row, col = sh * y + dh * j, sw * x + dw * k
                                 O[n][u0 + u][row][col] += I[n][i][y][x] * F[i][u][j][k]
     out = np.array(O, dtype=np.float64)[:, :, ph : H_full - ph, pw : W_full - pw]
     if bias is not None:
@@ -263,7 +267,7 @@ def conv_transpose2d_backward(
                     for u in range(C_O):
                         for j in range(H_F):
                             for k in range(W_F):
-                                row, col = sh*y + dh*j - ph, sw*x + dw*k - pw
+                                row, col = sh * y + dh * j - ph, sw * x + dw * k - pw
                                 if 0 <= row < H_out and 0 <= col < W_out:
                                     g = dO[n][u0 + u][row][col]
                                     dI[n][i][y][x] += g * F[i][u][j][k]
@@ -336,7 +340,7 @@ class _Pool:
         cells = []
         for j in range(kh):
             for k in range(kw):
-                row, col = sh*y - ph + dh*j, sw*x - pw + dw*k
+                row, col = sh * y - ph + dh * j, sw * x - pw + dw * k
                 if 0 <= row < H and 0 <= col < W:
                     cells.append((row, col))
         return cells
@@ -484,8 +488,7 @@ def avg_pool2d(
                     total = 0.0
                     for row, col in cells:
                         total += I[n][c][row][col]
-                    divisor = _divisor(pool, y, x, H, W, cells, count_include_pad,
-                                       divisor_override)
+                    divisor = _divisor(pool, y, x, H, W, cells, count_include_pad, divisor_override)
                     O[n][c][y][x] = total / divisor
     out = np.array(O, dtype=np.float64).reshape(N, C, H_O, W_O)
     return out[0] if unbatched else out
@@ -515,8 +518,7 @@ def avg_pool2d_backward(
             for y in range(H_O):
                 for x in range(W_O):
                     cells = pool.cells(y, x, H, W)
-                    divisor = _divisor(pool, y, x, H, W, cells, count_include_pad,
-                                       divisor_override)
+                    divisor = _divisor(pool, y, x, H, W, cells, count_include_pad, divisor_override)
                     for row, col in cells:
                         dI[n][c][row][col] += dO[n][c][y][x] / divisor
     grad = np.array(dI, dtype=np.float64)

@@ -253,9 +253,7 @@ def conv_transpose_output_size(
 def _split_input_shape(input_shape: Sequence[int], what: str) -> tuple[tuple[int, ...], int]:
     shape = tuple(input_shape)
     if len(shape) not in (3, 4):
-        raise ValueError(
-            f"{what} expects an input of shape (N, C, H, W) or (C, H, W); got {shape}"
-        )
+        raise ValueError(f"{what} expects an input of shape (N, C, H, W) or (C, H, W); got {shape}")
     for dim in shape:
         check_int(dim, "each input dimension", 0)
     batch, channels = shape[:-3], shape[-3]
@@ -371,8 +369,8 @@ def max_pool2d_output_shape(
     :func:`pool_output_size`."""
     batch, channels = _split_input_shape(input_shape, "max_pool2d")
     kh, kw = as_pair(kernel_size, "kernel_size", 1)
-    sh, sw = (kh, kw) if stride is None or stride == () or stride == [] else as_pair(
-        stride, "stride", 1
+    sh, sw = (
+        (kh, kw) if stride is None or stride == () or stride == [] else as_pair(stride, "stride", 1)
     )
     ph, pw = as_pair(padding, "padding", 0)
     dh, dw = as_pair(dilation, "dilation", 1)

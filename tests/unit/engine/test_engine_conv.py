@@ -15,7 +15,7 @@ import engine
 from engine import _lowering, reference, shapes
 
 SETTINGS = settings(
-    max_examples=60,
+    max_examples=150,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

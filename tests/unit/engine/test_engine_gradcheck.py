@@ -17,7 +17,7 @@ import engine
 from engine.gradcheck import gradient_error, numerical_gradient, rel_error
 
 SETTINGS = settings(
-    max_examples=40,
+    max_examples=80,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],

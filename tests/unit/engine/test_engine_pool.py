@@ -13,7 +13,7 @@ import engine
 from engine import reference, shapes
 
 SETTINGS = settings(
-    max_examples=120,
+    max_examples=250,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
