@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quiz.config import BUILTIN_DECKS_DIR
-from quiz.decks import ParsedCard, ParsedDeck, parse_deck_file
+from quiz.decks import DeckFormatError, ParsedCard, ParsedDeck, parse_deck_file
 from quiz.decks.identity import ExistingCard, plan_sync
 from quiz.store.models import CARD_KIND_EXERCISE, CARD_KIND_FLASHCARD, Card, Deck
 
@@ -28,10 +28,13 @@ class ImportReport:
     unchanged: int
     retired: int
     created_deck: bool
+    details_changed: bool = False  # the deck's title, description or source
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.retired or self.created_deck)
+        return bool(
+            self.added or self.updated or self.retired or self.created_deck or self.details_changed
+        )
 
     def summary(self) -> str:
         verb = "created" if self.created_deck else "updated" if self.changed else "unchanged"
@@ -62,6 +65,7 @@ def import_deck(
     and edited ones keep their review history. The caller owns the transaction: on any error
     nothing is written.
     """
+    _check_lengths(parsed)
     slug = slug or slugify(parsed.title)
     deck = session.scalar(select(Deck).where(Deck.slug == slug))
     created = deck is None
@@ -96,14 +100,49 @@ def import_deck(
         card.updated_at = now
 
     unchanged = len(plan.matched) - updated
+    details = {
+        "title": parsed.title,
+        "description": parsed.description,
+        "source_format": parsed.source_format,
+        "source_name": source_name or deck.source_name,
+    }
+    details_changed = any(getattr(deck, name) != value for name, value in details.items())
+    for name, value in details.items():
+        setattr(deck, name, value)
     report = ImportReport(
-        slug, parsed.title, len(plan.added), updated, unchanged, len(retired), created
+        slug,
+        parsed.title,
+        len(plan.added),
+        updated,
+        unchanged,
+        len(retired),
+        created,
+        details_changed=details_changed and not created,
     )
-    if report.changed and not created:
-        deck.title = parsed.title
+    if report.changed:
         deck.updated_at = now
     session.flush()
     return report
+
+
+MAX_KEY_CHARS = 100
+MAX_TITLE_CHARS = 500
+
+
+def _check_lengths(parsed: ParsedDeck) -> None:
+    """Ids and titles that fit the database's columns (checked before anything is written)."""
+    if len(parsed.title) > MAX_TITLE_CHARS:
+        raise DeckFormatError(
+            1,
+            f"the title has {len(parsed.title)} characters; at most {MAX_TITLE_CHARS} are allowed",
+        )
+    for card in parsed.cards:
+        if card.key is not None and len(card.key) > MAX_KEY_CHARS - 10:
+            raise DeckFormatError(
+                card.line,
+                f"the card id has {len(card.key)} characters; at "
+                f"most {MAX_KEY_CHARS - 10} are allowed",
+            )
 
 
 def _update_card(card: Card, key: str, incoming: ParsedCard, position: int, now: datetime) -> bool:

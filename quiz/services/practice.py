@@ -102,7 +102,14 @@ def submit_item(
     if rating is None:
         return AttemptResult(grade, None)
     review = answer_card(
-        session, user_id, item.card_id, rating, now, scheduler, duration_ms=context.duration_ms
+        session,
+        user_id,
+        item.card_id,
+        rating,
+        now,
+        scheduler,
+        duration_ms=context.duration_ms,
+        expected_reps=item.schedule.reps,
     )
     attempt = _log(
         session,

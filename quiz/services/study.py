@@ -99,6 +99,13 @@ class CardNotFoundError(LookupError):
     """The card does not exist or was retired."""
 
 
+class StaleAnswerError(RuntimeError):
+    """The card was answered since the page showed it (a double press, or another tab)."""
+
+
+MAX_COUNTED_DURATION_MS = 60_000  # like Anki: a longer pause is counted as one minute
+
+
 def due_counts(
     session: Session, user_id: int, now: datetime, settings: StudySettings
 ) -> list[DueCounts]:
@@ -106,7 +113,9 @@ def due_counts(
     start, end = day_bounds(now, settings)
     scheduled = _schedules(user_id)
     learning = _count_by_deck(
-        scheduled.where(CardSchedule.state.in_(LEARNING_STATES), CardSchedule.due < end)
+        scheduled.where(
+            CardSchedule.state.in_(LEARNING_STATES), CardSchedule.due <= now + settings.learn_ahead
+        )
     )
     review = _count_by_deck(
         scheduled.where(CardSchedule.state == int(CardState.REVIEW), CardSchedule.due < end)
@@ -197,8 +206,14 @@ def answer_card(
     now: datetime,
     scheduler: Scheduler,
     duration_ms: int | None = None,
+    expected_reps: int | None = None,
 ) -> AnswerResult:
-    """Record ``rating`` for ``card_id``: update the schedule and append to the review log."""
+    """Record ``rating`` for ``card_id``: update the schedule and append to the review log.
+
+    ``duration_ms`` is capped at :data:`MAX_COUNTED_DURATION_MS`. With ``expected_reps`` (the
+    review count the page showed) an answer to a card answered since then is refused with
+    :class:`StaleAnswerError`, so a double press or a second tab records it once.
+    """
     card = session.get(Card, card_id)
     if card is None or not card.active:
         raise CardNotFoundError(f"card {card_id} does not exist or was retired")
@@ -206,6 +221,10 @@ def answer_card(
         select(CardSchedule).where(CardSchedule.user_id == user_id, CardSchedule.card_id == card_id)
     )
     before = _schedule_of(row)
+    if expected_reps is not None and before.reps != expected_reps:
+        raise StaleAnswerError(f"card {card_id} was answered since it was shown")
+    if duration_ms is not None:
+        duration_ms = max(0, min(duration_ms, MAX_COUNTED_DURATION_MS))
     outcome = scheduler.review(before, rating, now)
     after = outcome.schedule
     if row is None:

@@ -197,7 +197,7 @@ def _import_tab(decks: list[DeckSummary]) -> None:
         if deck is not None:
             st.page_link(
                 STUDY_PAGE,
-                label=f"Study {deck.title}",
+                label=f"Study {escape_markdown(deck.title)}",
                 icon=":material/play_arrow:",
                 query_params={"deck": str(deck.deck_id)},
             )

@@ -7,7 +7,7 @@ import streamlit as st
 from quiz.scheduling import utc_now
 from quiz.services.study import due_counts
 from quiz.ui.state import get_stride
-from quiz.ui.text import describe_due
+from quiz.ui.text import describe_due, escape_markdown
 
 STUDY_PAGE = "quiz/ui/pages/study.py"
 
@@ -37,7 +37,7 @@ else:
 for deck in decks:
     with st.container(border=True):
         title, new, learning, review, action = st.columns([5, 1.2, 1.2, 1.2, 1.6])
-        title.markdown(f"**{deck.title}**")
+        title.markdown(f"**{escape_markdown(deck.title)}**")
         if deck.total == 0 and deck.next_due is not None:
             title.caption(f"Next due {describe_due(deck.next_due, now, stride.settings.timezone)}")
         new.metric("New", deck.new)

@@ -35,7 +35,20 @@ params = st.query_params
 def _new_problem() -> None:
     choice = state.practice_family
     family = random.choice(list(FAMILIES)) if choice == MIXED else choice
-    _set_problem(family, fresh_seed(), int(state.practice_difficulty))
+    _set_problem(family, fresh_seed(), _difficulty())
+
+
+def _difficulty() -> int:
+    """The chosen difficulty; clicking the selected one off keeps the current problem's."""
+    chosen = state.get("practice_difficulty")
+    return int(chosen) if chosen is not None else state.practice_problem[2]
+
+
+def _change_difficulty() -> None:
+    if state.practice_difficulty is None:
+        state.practice_difficulty = state.practice_problem[2]  # allowed: inside a callback
+        return
+    _new_problem()
 
 
 def _set_problem(family: str, seed: int, difficulty: int) -> None:
@@ -80,11 +93,9 @@ st.segmented_control(
     "Difficulty",
     list(DIFFICULTIES),
     key="practice_difficulty",
-    on_change=_new_problem,
+    on_change=_change_difficulty,
     format_func=lambda d: f"{d} · {DIFFICULTY_NAMES[d]}",
 )
-if state.practice_difficulty is None:  # the segmented control was clicked off
-    state.practice_difficulty = state.practice_problem[2]
 
 family_id, seed, difficulty = state.practice_problem
 try:

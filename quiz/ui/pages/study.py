@@ -16,6 +16,7 @@ from quiz.scheduling import Rating, format_interval, utc_now
 from quiz.services.practice import AttemptContext, exercise_for_item, submit_item
 from quiz.services.study import (
     CardNotFoundError,
+    StaleAnswerError,
     StudyCard,
     answer_card,
     due_counts,
@@ -31,9 +32,8 @@ from quiz.ui.exercise_view import (
     show_solution,
 )
 from quiz.ui.state import get_stride
-from quiz.ui.text import describe_due, show_card_text
+from quiz.ui.text import describe_due, escape_markdown, show_card_text
 
-MAX_COUNTED_DURATION_MS = 60_000  # like Anki: a long pause counts as a minute
 ALL_DECKS = 0
 
 stride = get_stride()
@@ -62,8 +62,11 @@ def _reveal() -> None:
     state.study_revealed = True
 
 
-def _answer(card_id: int, rating: Rating) -> None:
-    elapsed_ms = int((time.monotonic() - state.get("study_shown_at", time.monotonic())) * 1000)
+def _elapsed_ms() -> int:
+    return int((time.monotonic() - state.get("study_shown_at", time.monotonic())) * 1000)
+
+
+def _answer(card_id: int, reps: int, rating: Rating) -> None:
     now = utc_now()
     with stride.transaction() as session:
         try:
@@ -74,10 +77,13 @@ def _answer(card_id: int, rating: Rating) -> None:
                 rating,
                 now,
                 stride.scheduler,
-                duration_ms=min(elapsed_ms, MAX_COUNTED_DURATION_MS),
+                duration_ms=_elapsed_ms(),
+                expected_reps=reps,
             )
         except CardNotFoundError:
             state.study_notice = "That card was removed from its deck; here is the next one."
+        except StaleAnswerError:
+            state.study_notice = "That card was already answered (another tab or a double press)."
         else:
             state.study_answered += 1
             state.study_undo_available = True
@@ -118,11 +124,12 @@ with stride.transaction() as session:
     decks = due_counts(session, stride.local_user_id, now, stride.settings)
 
 deck_titles = {ALL_DECKS: "All decks", **{deck.deck_id: deck.title for deck in decks}}
-if "study_deck" not in state:
-    requested = st.query_params.get("deck", "")
-    state.study_deck = int(requested) if requested.isdigit() else ALL_DECKS
-    if state.study_deck not in deck_titles:
-        state.study_deck = ALL_DECKS
+requested = st.query_params.get("deck", "")
+requested_deck = int(requested) if requested.isdigit() and int(requested) in deck_titles else None
+if "study_deck" not in state or (requested_deck is not None and requested_deck != state.study_deck):
+    state.study_deck = ALL_DECKS if requested_deck is None else requested_deck
+    state.study_answered = 0
+    _show(None)
 
 st.title("Study")
 st.selectbox(
@@ -144,6 +151,8 @@ with stride.transaction() as session:
         if state.study_card_id is not None
         else None
     )
+    if card is not None and _deck_filter() not in (None, card.deck_id):
+        card = None  # left over from another deck
     if card is None:
         card = next_card(
             session, stride.local_user_id, now, stride.settings, deck_id=_deck_filter()
@@ -187,10 +196,10 @@ def _flashcard(card: StudyCard) -> None:
     for column, rating in zip(st.columns(len(Rating)), Rating, strict=True):
         column.button(
             f"{rating.label} · {format_interval(intervals[rating])}",
-            key=f"study_rate_{rating.name.lower()}",
+            key=f"study_rate_{rating.name.lower()}_{card.card_id}_{card.schedule.reps}",
             shortcut=str(int(rating)),
             on_click=_answer,
-            args=(card.card_id, rating),
+            args=(card.card_id, card.schedule.reps, rating),
             type="primary" if rating == Rating.GOOD else "secondary",
             width="stretch",
         )
@@ -198,8 +207,10 @@ def _flashcard(card: StudyCard) -> None:
 
 def _exercise_item(card: StudyCard) -> None:
     """A scheduled exercise: a new variant; the first graded answer rates the item."""
-    exercise = exercise_for_item(stride.local_user_id, card)
     result = state.get("study_item_result")
+    # Once answered, keep showing the variant that was answered (the item's review count, and so
+    # the variant it would generate now, has moved on).
+    exercise = result[2] if result else exercise_for_item(stride.local_user_id, card)
     st.caption(
         f"Exercise · {card.front} · `{exercise.family}` seed {exercise.seed}, difficulty "
         f"{exercise.difficulty} · a new variant each time it comes back"
@@ -216,7 +227,7 @@ def _exercise_item(card: StudyCard) -> None:
             _submit_item(card, exercise, raw or "")
             st.rerun()
         if state.get("study_item_format_error"):
-            st.warning(state.study_item_format_error, icon=":material/edit_note:")
+            st.warning(escape_markdown(state.study_item_format_error), icon=":material/edit_note:")
         hint, solution = st.columns(2)
         if hint.button("Hint (rates Hard at best)", icon=":material/lightbulb:"):
             state.study_hint = True
@@ -225,7 +236,7 @@ def _exercise_item(card: StudyCard) -> None:
         if state.get("study_hint") and exercise.hint:
             st.info(exercise.hint, icon=":material/lightbulb:")
     else:
-        grade, rating = result
+        grade, rating, _answered = result
         show_grade(grade, exercise)
         st.caption(f"Rated **{rating.label}** automatically (see the README for the rule).")
         st.button(
@@ -242,19 +253,30 @@ def _exercise_item(card: StudyCard) -> None:
 
 
 def _submit_item(card: StudyCard, exercise: Exercise, raw: str) -> None:
-    elapsed_ms = int((time.monotonic() - state.get("study_shown_at", time.monotonic())) * 1000)
     context = AttemptContext(
-        elapsed_ms, bool(state.get("study_hint")), bool(state.get("study_solution"))
+        _elapsed_ms(), bool(state.get("study_hint")), bool(state.get("study_solution"))
     )
-    with stride.transaction() as session:
-        result = submit_item(
-            session, stride.local_user_id, card, exercise, raw, context, utc_now(), stride.scheduler
-        )
+    try:
+        with stride.transaction() as session:
+            result = submit_item(
+                session,
+                stride.local_user_id,
+                card,
+                exercise,
+                raw,
+                context,
+                utc_now(),
+                stride.scheduler,
+            )
+    except (CardNotFoundError, StaleAnswerError):
+        state.study_notice = "That exercise was already answered or removed; here is the next item."
+        _continue_after_item(card.card_id)
+        return
     if result.rating is None:
         state.study_item_format_error = result.grade.format_error
         return
     state.study_item_format_error = None
-    state.study_item_result = (result.grade, result.rating)
+    state.study_item_result = (result.grade, result.rating, exercise)
     state.study_answered += 1
     state.study_undo_available = True
 
