@@ -100,3 +100,28 @@ def test_an_exercise_item_in_the_study_queue(monkeypatch: pytest.MonkeyPatch) ->
     assert "3 answered this session" in at.get("progress")[0].proto.text
     _button(at, "Continue").click().run()
     assert not at.exception
+
+
+def test_an_answered_exercise_keeps_its_variant_on_screen() -> None:
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=30)
+    at.run()
+    at.switch_page(STUDY).run()
+    for _ in range(2):
+        _button(at, "Show answer").click().run()
+        _button(at, "Easy").click().run()
+    caption = next(c.value for c in at.caption if c.value.startswith("Exercise ·"))
+    prompt = at.markdown[0].value if at.markdown else ""
+    at.text_input[0].input("123456")
+    _button(at, "Check").click().run()
+    assert not at.exception
+    assert caption in [c.value for c in at.caption]  # same family, seed and difficulty
+    assert prompt in [m.value for m in at.markdown]
+
+
+def test_deck_in_the_url_wins_over_the_card_on_screen() -> None:
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=30)
+    at.run()
+    at.switch_page(STUDY).run()
+    at.query_params["deck"] = "999"  # unknown deck: ignored
+    at.run()
+    assert not at.exception and at.selectbox[0].value == 0

@@ -72,3 +72,9 @@ def test_every_family_renders_its_prompt_and_worked_solution(
     exercise = get_family(family_id).make(3, difficulty)
     if exercise.picture is not None:
         assert at.get("plotly_chart"), "the worked solution draws its picture"
+
+
+def test_clicking_the_chosen_difficulty_off_keeps_the_problem(practice: AppTest) -> None:
+    practice.get("button_group")[0].set_value(None).run()
+    assert not practice.exception
+    assert practice.query_params["difficulty"] in (["2"], "2")

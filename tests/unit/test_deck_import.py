@@ -135,3 +135,33 @@ def test_the_markdown_deck_takes_over_the_notes_deck_with_its_history(database_u
         assert session.scalar(select(func.count(ReviewLog.id))) == 1
         assert session.scalar(select(func.count(Deck.id))) == 1
     app.close()
+
+
+def test_reimport_updates_the_title_and_description(stride: Stride) -> None:
+    from quiz.decks.markdown import parse_markdown
+
+    def deck(title: str, description: str) -> str:
+        return (
+            f"---\ntitle: {title}\ndescription: {description}\n---\n\n"
+            "## Q: What is a stride? {#stride}\n\nThe step.\n"
+        )
+
+    with stride.transaction() as session:
+        import_deck(session, parse_markdown(deck("My deck", "old")), NOON, slug="mine")
+        report = import_deck(session, parse_markdown(deck("My Deck", "new")), NOON, slug="mine")
+        assert report.changed and report.details_changed and report.unchanged == 1
+        row = session.scalar(select(Deck).where(Deck.slug == "mine"))
+        assert row is not None and (row.title, row.description) == ("My Deck", "new")
+
+
+def test_overlong_ids_are_refused_before_anything_is_written(stride: Stride) -> None:
+    from quiz.decks.markdown import parse_markdown
+
+    text = "---\ntitle: Long\n---\n\n## Q: What? {#" + "x" * 150 + "}\n\nThat.\n"
+    before = _snapshot(stride)
+    with (
+        pytest.raises(DeckFormatError, match="the card id has 150 characters"),
+        stride.transaction() as session,
+    ):
+        import_deck(session, parse_markdown(text), NOON)
+    assert _snapshot(stride) == before

@@ -223,3 +223,62 @@ def test_fuzzing_scheduler_is_used_for_real_reviews(small: Stride) -> None:
     _answer(small, card.card_id, Rating.EASY, NOON)
     with small.transaction() as session:
         assert session.scalar(select(CardSchedule.due)) > NOON + timedelta(days=1)
+
+
+def test_an_answer_to_a_card_answered_since_is_refused(small: Stride) -> None:
+    from quiz.services.study import StaleAnswerError
+
+    card = _next(small, NOON)
+    with small.transaction() as session:
+        answer_card(
+            session,
+            small.local_user_id,
+            card.card_id,
+            Rating.GOOD,
+            NOON,
+            small.scheduler,
+            expected_reps=0,
+        )
+    with pytest.raises(StaleAnswerError), small.transaction() as session:
+        answer_card(
+            session,
+            small.local_user_id,
+            card.card_id,
+            Rating.GOOD,
+            NOON,
+            small.scheduler,
+            expected_reps=0,
+        )
+    with small.transaction() as session:
+        assert session.scalar(select(func.count(ReviewLog.id))) == 1
+
+
+def test_durations_are_capped_at_a_minute(small: Stride) -> None:
+    card = _next(small, NOON)
+    with small.transaction() as session:
+        answer_card(
+            session,
+            small.local_user_id,
+            card.card_id,
+            Rating.GOOD,
+            NOON,
+            small.scheduler,
+            duration_ms=10 * 60_000,
+        )
+        assert session.scalar(select(ReviewLog.duration_ms)) == 60_000
+
+
+def test_learning_counts_only_what_can_be_shown_now(small: Stride) -> None:
+    small.settings = replace(
+        small.settings, learning_steps=(timedelta(minutes=1), timedelta(hours=1))
+    )
+    small.scheduler = Scheduler(small.settings)
+    small.settings = replace(small.settings, new_cards_per_day=1)
+    card = _next(small, NOON)
+    with small.transaction() as session:
+        answer_card(session, small.local_user_id, card.card_id, Rating.GOOD, NOON, small.scheduler)
+    counts = _counts(small, NOON)
+    assert (counts.new, counts.learning) == (0, 0)  # due in an hour: beyond learn-ahead
+    assert _next(small, NOON) is None
+    assert counts.next_due == NOON + timedelta(hours=1)
+    assert _counts(small, NOON + timedelta(minutes=45)).learning == 1
