@@ -22,12 +22,13 @@ from sqlalchemy import ColumnElement, and_, case, delete, func, literal, or_, se
 from sqlalchemy.orm import Session
 
 from quiz.config import StudySettings
+from quiz.decks.identity import CONTENT_KEY_PREFIX
 from quiz.decks.model import DeckFormatError, DeckProblem, ExerciseEntry, ParsedCard, ParsedDeck
 from quiz.decks.problems import check_deck_bytes
 from quiz.decks.reader import detect_format, parse_deck_bytes
-from quiz.scheduling import CardState, Schedule, Scheduler
+from quiz.scheduling import CardState, Scheduler
 from quiz.services.decks import ImportReport, import_deck
-from quiz.services.study import LEARNING_STATES, CardNotFoundError, due_counts
+from quiz.services.study import LEARNING_STATES, CardNotFoundError, due_counts, schedule_of
 from quiz.store.models import (
     CARD_KIND_EXERCISE,
     Attempt,
@@ -46,7 +47,6 @@ STATE_SUSPENDED = "suspended"
 STATES = (STATE_NEW, STATE_LEARNING, STATE_REVIEW, STATE_RELEARNING, STATE_SUSPENDED)
 """Card states a search can filter on; ``learning`` also matches relearning cards."""
 
-CONTENT_KEY_PREFIX = "h:"  # keys derived from the front (quiz.decks.identity.content_key)
 MAX_SIDE_CHARS = 100_000
 
 
@@ -525,20 +525,7 @@ def _card_row(
     now: datetime,
     scheduler: Scheduler,
 ) -> CardRow:
-    schedule = (
-        Schedule()
-        if row is None
-        else Schedule(
-            state=CardState(row.state),
-            step=row.step,
-            stability=row.stability,
-            difficulty=row.difficulty,
-            due=row.due,
-            last_review=row.last_review,
-            reps=row.reps,
-            lapses=row.lapses,
-        )
-    )
+    schedule = schedule_of(row)
     schedule_state = schedule.state.name.lower()
     suspended = suspension_id is not None
     return CardRow(

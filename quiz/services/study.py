@@ -220,7 +220,7 @@ def answer_card(
     row = session.scalar(
         select(CardSchedule).where(CardSchedule.user_id == user_id, CardSchedule.card_id == card_id)
     )
-    before = _schedule_of(row)
+    before = schedule_of(row)
     if expected_reps is not None and before.reps != expected_reps:
         raise StaleAnswerError(f"card {card_id} was answered since it was shown")
     if duration_ms is not None:
@@ -298,7 +298,7 @@ def load_study_card(session: Session, user_id: int, card_id: int) -> StudyCard |
     row = session.scalar(
         select(CardSchedule).where(CardSchedule.user_id == user_id, CardSchedule.card_id == card_id)
     )
-    return StudyCard.of(card, _schedule_of(row))
+    return StudyCard.of(card, schedule_of(row))
 
 
 def count_reviews(session: Session, user_id: int) -> int:
@@ -376,7 +376,7 @@ def _first_scheduled(
     if row is None:
         return None
     card, schedule = row
-    return StudyCard.of(card, _schedule_of(schedule))
+    return StudyCard.of(card, schedule_of(schedule))
 
 
 def _first_new(
@@ -399,7 +399,8 @@ def _first_new(
     return StudyCard.of(card, Schedule())
 
 
-def _schedule_of(row: CardSchedule | None) -> Schedule:
+def schedule_of(row: CardSchedule | None) -> Schedule:
+    """A stored schedule row as a :class:`Schedule` (no row: the card is new)."""
     if row is None:
         return Schedule()
     return Schedule(
