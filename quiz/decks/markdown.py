@@ -39,7 +39,7 @@ A complete example::
     y_{ij} = \\max_{(a, b) \\in W_{ij}} x_{ab}
     $$
 
-    ## Exercise: conv-output-size {#ex-conv-output difficulty=2 height=28-224 kernel=3,5,7}
+    ## Exercise: conv-output-size {#ex-conv-output difficulty=2 height=28-128 kernel=3,5,7}
 
     Practise the output-size formula on generated layers.
 
@@ -472,7 +472,7 @@ def _exercise(
         )
     difficulty = DEFAULT_DIFFICULTY
     params: dict[str, ParameterValues] = {}
-    schema: Mapping[str, tuple[int, int]] | None = getattr(family, "parameter_ranges", None)
+    schema = _parameter_ranges(family_id) if family is not None else None
     for name, value in rest:
         if name == "difficulty":
             difficulty = _difficulty(value, line, problems)
@@ -486,6 +486,8 @@ def _exercise(
                 params[name] = parsed
     if family is None:
         return None
+    if params and (reason := _unmet(family_id, difficulty, params)):
+        problems.append(DeckProblem(line, reason))
     blurb = _side(lines, item.heading + 1, item.end)
     _check_maths(_region(lines, item, item.heading + 1, item.end), problems)
     return ParsedCard(
@@ -592,6 +594,24 @@ def _within_schema(
         )
         return False
     return True
+
+
+def _parameter_ranges(family_id: str) -> Mapping[str, tuple[int, int]]:
+    """The family's declared ``parameter_ranges``, else what it generates (learnt by sampling)."""
+    from quiz.exercises.constraints import observed_ranges
+
+    declared = getattr(_families().get(family_id), "parameter_ranges", None)
+    return declared if declared is not None else observed_ranges(family_id)
+
+
+def _unmet(family_id: str, difficulty: int, params: Mapping[str, ParameterValues]) -> str | None:
+    """Why no variant at ``difficulty`` meets ``params`` (families that generate only)."""
+    from quiz.exercises.base import Family
+    from quiz.exercises.constraints import unmet
+
+    if not isinstance(_families().get(family_id), Family):
+        return None
+    return unmet(family_id, difficulty, params)
 
 
 def _common_attributes(

@@ -37,7 +37,8 @@ class ExerciseEntry:
     params: Mapping[str, ParameterValues] = field(default_factory=dict, hash=False)
 
     def params_dict(self) -> dict[str, object]:
-        """``params`` as JSON: ``{"height": {"min": 28, "max": 224}, "k": {"any_of": [3, 5]}}``."""
+        """``params`` as JSON: ``{"height": {"min": 28, "max": 224}, "k": {"any_of": [3, 5]}}``
+        (read back by :func:`quiz.exercises.constraints.params_from_json`)."""
         return {
             name: {"min": value.low, "max": value.high}
             if isinstance(value, IntRange)

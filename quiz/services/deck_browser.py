@@ -14,6 +14,7 @@ dataclasses, so the page never sees a query or a model.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,7 @@ from quiz.decks.identity import CONTENT_KEY_PREFIX
 from quiz.decks.model import DeckFormatError, DeckProblem, ExerciseEntry, ParsedCard, ParsedDeck
 from quiz.decks.problems import check_deck_bytes
 from quiz.decks.reader import detect_format, parse_deck_bytes
+from quiz.exercises.constraints import params_from_json
 from quiz.scheduling import CardState, Scheduler
 from quiz.services.decks import ImportReport, import_deck
 from quiz.services.study import LEARNING_STATES, CardNotFoundError, due_counts, schedule_of
@@ -234,13 +236,19 @@ def deck_for_export(session: Session, deck_id: int) -> ParsedDeck:
                 back=card.back,
                 key=None if card.key.startswith(CONTENT_KEY_PREFIX) else card.key,
                 tags=split_tags(card.tags),
-                exercise=ExerciseEntry(card.exercise_family, card.exercise_difficulty or 2)
-                if card.kind == CARD_KIND_EXERCISE and card.exercise_family
-                else None,
+                exercise=_exercise_entry(card),
             )
             for card in cards
         ),
     )
+
+
+def _exercise_entry(card: Card) -> ExerciseEntry | None:
+    """The exercise entry a card stands for, with its parameter ranges (``None``: a flashcard)."""
+    if card.kind != CARD_KIND_EXERCISE or not card.exercise_family:
+        return None
+    params = params_from_json(json.loads(card.exercise_params or "{}"))
+    return ExerciseEntry(card.exercise_family, card.exercise_difficulty or 2, params)
 
 
 # --- upload ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from quiz.config import BUILTIN_DECKS_DIR
 from quiz.decks import DeckFormatError, ParsedCard, ParsedDeck, parse_deck_file
 from quiz.decks.identity import ExistingCard, plan_sync
+from quiz.decks.model import ExerciseEntry
 from quiz.store.models import CARD_KIND_EXERCISE, CARD_KIND_FLASHCARD, Card, Deck
 
 
@@ -145,6 +147,13 @@ def _check_lengths(parsed: ParsedDeck) -> None:
             )
 
 
+def _params_json(entry: ExerciseEntry | None) -> str | None:
+    """An exercise entry's parameter ranges as stored (``None`` when it has none)."""
+    if entry is None or not entry.params:
+        return None
+    return json.dumps(entry.params_dict(), sort_keys=True)
+
+
 def _update_card(card: Card, key: str, incoming: ParsedCard, position: int, now: datetime) -> bool:
     """Bring ``card`` in line with ``incoming``; True when its content (or activity) changed."""
     entry = incoming.exercise
@@ -155,6 +164,7 @@ def _update_card(card: Card, key: str, incoming: ParsedCard, position: int, now:
         "kind": CARD_KIND_EXERCISE if entry else CARD_KIND_FLASHCARD,
         "exercise_family": entry.family if entry else None,
         "exercise_difficulty": entry.difficulty if entry else None,
+        "exercise_params": _params_json(entry),
         "tags": " ".join(incoming.tags),
     }
     changed = any(getattr(card, name) != value for name, value in content.items())

@@ -8,6 +8,7 @@ and is linked to that review.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from quiz.exercises.base import Exercise, grade_exercise
+from quiz.exercises.constraints import make_constrained, params_from_json
 from quiz.exercises.rating import rating_for
 from quiz.exercises.registry import get_family
 from quiz.grading import Grade
@@ -40,11 +42,13 @@ def make_exercise(family_id: str, seed: int, difficulty: int) -> Exercise:
 
 
 def exercise_for_item(user_id: int, item: StudyCard) -> Exercise:
-    """The variant a scheduled exercise item shows now."""
+    """The variant a scheduled exercise item shows now (within the entry's parameter ranges)."""
     if item.exercise_family is None or item.exercise_difficulty is None:
         raise ValueError(f"card {item.card_id} is not an exercise item")
     seed = variant_seed(user_id, item.card_id, item.schedule.reps)
-    return make_exercise(item.exercise_family, seed, item.exercise_difficulty)
+    constraints = params_from_json(json.loads(item.exercise_params or "{}"))
+    family = get_family(item.exercise_family)
+    return make_constrained(family, seed, item.exercise_difficulty, constraints)
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ class StudyCard:
     kind: str = CARD_KIND_FLASHCARD
     exercise_family: str | None = None
     exercise_difficulty: int | None = None
+    exercise_params: str | None = None  # JSON parameter ranges (quiz.exercises.constraints)
 
     @property
     def is_exercise(self) -> bool:
@@ -85,6 +86,7 @@ class StudyCard:
             card.kind,
             card.exercise_family,
             card.exercise_difficulty,
+            card.exercise_params,
         )
 
 

@@ -96,6 +96,7 @@ class Card(Base):
     )
     exercise_family: Mapped[str | None] = mapped_column(String(50))
     exercise_difficulty: Mapped[int | None] = mapped_column(Integer)
+    exercise_params: Mapped[str | None] = mapped_column(Text)  # JSON ranges, see constraints.py
     tags: Mapped[str] = mapped_column(Text, default="", server_default="")
     """Space-separated tags, as the deck file gives them (empty: none)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

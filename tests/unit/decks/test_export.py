@@ -27,6 +27,7 @@ from quiz.decks.export import (
 from quiz.decks.identity import card_keys
 from quiz.decks.markdown import parse_markdown
 from quiz.decks.model import ExerciseEntry, IntRange, ParsedCard, ParsedDeck
+from quiz.exercises.constraints import observed_ranges
 from quiz.exercises.registry import FAMILIES
 
 from .test_markdown_deck import GOOD_DIR, REPO_ROOT
@@ -125,18 +126,23 @@ def _card(draw: st.DrawFn) -> ParsedCard:
     if draw(st.integers(0, 4)) == 0:
         family_id = draw(st.sampled_from(sorted(FAMILIES)))
         family = FAMILIES[family_id]
-        names = draw(st.lists(st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True), max_size=3))
+        difficulty = draw(st.integers(1, 3))
+        # Ranges must be ones the family can meet (they are validated): a parameter it generates
+        # at this difficulty, with all of its values, as a range or as a set.
+        ranges = observed_ranges(family_id, difficulty)
+        names = (
+            draw(st.lists(st.sampled_from(sorted(ranges)), max_size=2, unique=True))
+            if ranges
+            else []
+        )
         params: dict[str, IntRange | tuple[int, ...]] = {}
-        for name in dict.fromkeys(names):
-            if name in ("id", "difficulty"):
-                continue
-            if draw(st.booleans()):
-                low = draw(st.integers(0, 300))
-                params[name] = IntRange(low, draw(st.integers(low, 400)))
-            else:
-                params[name] = tuple(draw(st.lists(st.integers(0, 99), min_size=1, unique=True)))
+        for name in names:
+            low, high = ranges[name]
+            params[name] = (
+                IntRange(low, high) if draw(st.booleans()) else tuple(range(low, high + 1))
+            )
         back = draw(st.one_of(st.just(family.description), _side()))
-        entry = ExerciseEntry(family_id, draw(st.integers(1, 3)), params)
+        entry = ExerciseEntry(family_id, difficulty, params)
         return ParsedCard(family.title, back, key=key, tags=tags, exercise=entry)
     return ParsedCard(draw(_side()), draw(_side()), key=key, tags=tags)
 

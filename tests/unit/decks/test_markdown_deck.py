@@ -179,7 +179,7 @@ def test_exercise_entries() -> None:
     family = FAMILIES["conv-output-size"]
     cards = _cards(
         "## Exercise: conv-output-size\n\n"
-        "## Exercise: conv-output-size {#e2 .drill difficulty=warm-up height=28-224 kernel=3,5,7 "
+        "## Exercise: conv-output-size {#e2 .drill difficulty=warm-up height=28-128 kernel=3,5,7 "
         "stride=2}\n\nPractise *this*.\n"
     )
     assert cards[0] == ParsedCard(
@@ -190,13 +190,13 @@ def test_exercise_entries() -> None:
     assert cards[1].exercise == ExerciseEntry(
         "conv-output-size",
         1,
-        {"height": IntRange(28, 224), "kernel": (3, 5, 7), "stride": (2,)},
+        {"height": IntRange(28, 128), "kernel": (3, 5, 7), "stride": (2,)},
     )
     assert cards[1].to_dict()["exercise"] == {
         "family": "conv-output-size",
         "difficulty": 1,
         "params": {
-            "height": {"min": 28, "max": 224},
+            "height": {"min": 28, "max": 128},
             "kernel": {"any_of": [3, 5, 7]},
             "stride": {"any_of": [2]},
         },
@@ -212,7 +212,7 @@ def test_parameters_are_checked_against_the_family_schema(monkeypatch: pytest.Mo
         parameter_ranges={"height": (8, 256), "kernel": (1, 7)},
     )
     monkeypatch.setitem(FAMILIES, "fake-family", fake)
-    ok = _cards("## Exercise: fake-family {height=28-224 kernel=3,5,7}\n")
+    ok = _cards("## Exercise: fake-family {height=28-128 kernel=3,5,7}\n")
     assert ok[0].exercise is not None and ok[0].exercise.params["kernel"] == (3, 5, 7)
     text = FRONT + "## Exercise: fake-family {height=4-300 kernel=3,9 padding=1}\n"
     messages = [problem.message for problem in markdown.check_markdown(text)]

@@ -1,0 +1,112 @@
+"""Parameter ranges on exercise entries, as in ``## Exercise: conv-output-size {height=28-224}``.
+
+A constraint names an integer parameter of the family's generated problems (a key of
+``Exercise.params``; for a list such as ``kernel = [kh, kw]`` every element must fit) and gives a
+range (``IntRange``) or a set of allowed values. A constrained variant is found by trying the
+family's variants for seeds derived from the item's seed until one fits, so every family honours
+constraints without code of its own. What a family can produce is learnt by sampling it: a
+constraint on an unknown parameter, outside everything the family generates, or that no variant
+at that difficulty meets, is a validation error.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from quiz.decks.model import IntRange, ParameterValues
+from quiz.exercises.base import DIFFICULTIES, Exercise, Family
+from quiz.exercises.registry import get_family
+
+SAMPLES = 200  # variants sampled per difficulty to learn a family's parameter ranges
+TRIES = 2000  # derived seeds tried to find a variant that meets the constraints
+_SEED_STEP = 1_000_003
+
+
+class NoVariantError(ValueError):
+    """No variant of the family meets the constraints."""
+
+
+def integer_params(params: Mapping[str, Any]) -> dict[str, list[int]]:
+    """The integer-valued parameters (ints, or lists of ints) of an exercise, as lists."""
+    found: dict[str, list[int]] = {}
+    for name, value in params.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            found[name] = list(values)
+    return found
+
+
+def satisfies(params: Mapping[str, Any], constraints: Mapping[str, ParameterValues]) -> bool:
+    """Whether every constrained parameter of ``params`` is within its range or set."""
+    values = integer_params(params)
+    return all(
+        name in values and all(_allowed(v, allowed) for v in values[name])
+        for name, allowed in constraints.items()
+    )
+
+
+def make_constrained(
+    family: Family, seed: int, difficulty: int, constraints: Mapping[str, ParameterValues]
+) -> Exercise:
+    """The first variant, for seeds derived from ``seed``, that meets ``constraints``."""
+    for attempt in range(TRIES if constraints else 1):
+        candidate = (seed + attempt * _SEED_STEP) & 0x7FFFFFFF
+        exercise = family.make(candidate, difficulty)
+        if satisfies(exercise.params, constraints):
+            return exercise
+    raise NoVariantError(
+        f"no {family.id} problem at difficulty {difficulty} has "
+        + ", ".join(f"{name} in {_describe(allowed)}" for name, allowed in constraints.items())
+    )
+
+
+@functools.cache
+def observed_ranges(family_id: str, difficulty: int | None = None) -> dict[str, tuple[int, int]]:
+    """The smallest and largest value of every integer parameter the family generates."""
+    family = get_family(family_id)
+    ranges: dict[str, tuple[int, int]] = {}
+    for level in DIFFICULTIES if difficulty is None else (difficulty,):
+        for seed in range(SAMPLES):
+            for name, values in integer_params(family.make(seed, level).params).items():
+                low, high = ranges.get(name, (min(values), max(values)))
+                ranges[name] = (min(low, *values), max(high, *values))
+    return ranges
+
+
+def unmet(
+    family_id: str, difficulty: int, constraints: Mapping[str, ParameterValues]
+) -> str | None:
+    """Why no variant at ``difficulty`` can meet ``constraints`` (``None`` when one can)."""
+    try:
+        make_constrained(get_family(family_id), 0, difficulty, constraints)
+    except NoVariantError as error:
+        level = observed_ranges(family_id, difficulty)
+        generated = "; ".join(
+            f"{name} {level[name][0]}-{level[name][1]}" for name in constraints if name in level
+        )
+        return f"{error}; at this difficulty it generates {generated}"
+    return None
+
+
+def params_from_json(data: Mapping[str, Any]) -> dict[str, ParameterValues]:
+    """Parameter ranges from their stored JSON (``ExerciseEntry.params_dict``)."""
+    return {
+        name: IntRange(int(value["min"]), int(value["max"]))
+        if "min" in value
+        else tuple(int(v) for v in value["any_of"])
+        for name, value in data.items()
+    }
+
+
+def _allowed(value: int, allowed: ParameterValues) -> bool:
+    if isinstance(allowed, IntRange):
+        return allowed.low <= value <= allowed.high
+    return value in allowed
+
+
+def _describe(allowed: ParameterValues) -> str:
+    return (
+        str(allowed) if isinstance(allowed, IntRange) else "{" + ",".join(map(str, allowed)) + "}"
+    )
