@@ -47,6 +47,7 @@ from quiz.exercises.families.tensors import (
     integers,
     matrix,
     number,
+    numbered,
     pad,
     plane,
     products,
@@ -262,15 +263,11 @@ def _solution(
 
 
 def _flipped_names(count: int) -> list[str]:
-    if count == 1:
-        return ["W_{\\text{flipped}}"]
-    return [f"W_{{\\text{{flipped}},{i + 1}}}" for i in range(count)]
+    return numbered("W_{\\text{flipped}}", "W_{{\\text{{flipped}},{}}}", count)
 
 
 def _grad_names(count: int) -> list[str]:
-    if count == 1:
-        return ["\\partial L/\\partial X"]
-    return [f"\\partial L/\\partial X_{{{i + 1}}}" for i in range(count)]
+    return numbered("\\partial L/\\partial X", "\\partial L/\\partial X_{{{}}}", count)
 
 
 def reference(exercise: Exercise) -> Any:

@@ -43,6 +43,7 @@ from quiz.exercises.families.tensors import (
     integers,
     matrix,
     number,
+    numbered,
     pad,
     plane,
     products,
@@ -244,15 +245,11 @@ def _solution(
 
 
 def _pad_names(count: int) -> list[str]:
-    if count == 1:
-        return ["X_{\\text{pad}}"]
-    return [f"X_{{\\text{{pad}},{i + 1}}}" for i in range(count)]
+    return numbered("X_{\\text{pad}}", "X_{{\\text{{pad}},{}}}", count)
 
 
 def _grad_names(count: int) -> list[str]:
-    if count == 1:
-        return ["\\partial L/\\partial W"]
-    return [f"\\partial L/\\partial W_{{{i + 1}}}" for i in range(count)]
+    return numbered("\\partial L/\\partial W", "\\partial L/\\partial W_{{{}}}", count)
 
 
 def reference(exercise: Exercise) -> Any:

@@ -361,3 +361,12 @@ class ConvLayer:
         """``stride $2$ and zero padding $1$`` for prompts."""
         padding = f"zero padding ${self.padding}$" if self.padding else "no padding"
         return f"stride ${self.stride}$ and {padding}"
+
+
+def numbered(single: str, template: str, count: int) -> list[str]:
+    """LaTeX names for ``count`` channels: ``[single]`` for one, else ``template.format(1..count)``.
+
+    ``numbered("X_{\\text{pad}}", "X_{{\\text{{pad}},{}}}", 2)`` gives ``X_{\text{pad},1}`` and
+    ``X_{\text{pad},2}``.
+    """
+    return [single] if count == 1 else [template.format(i + 1) for i in range(count)]
