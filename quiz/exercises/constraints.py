@@ -29,13 +29,17 @@ class NoVariantError(ValueError):
 
 
 def integer_params(params: Mapping[str, Any]) -> dict[str, list[int]]:
-    """The integer-valued parameters (ints, or lists of ints) of an exercise, as lists."""
+    """The parameters a deck can constrain, as lists: whole numbers ≥ 0, or lists of them.
+
+    (A deck writes ranges as ``28-224``, so a value below zero cannot be written: a parameter
+    that is negative in this exercise, such as a bias drawn from -3..3, is left out.)
+    """
     found: dict[str, list[int]] = {}
     for name, value in params.items():
         values = value if isinstance(value, list | tuple) else [value]
         if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
             found[name] = list(values)
-    return found
+    return {name: values for name, values in found.items() if min(values) >= 0}
 
 
 def satisfies(params: Mapping[str, Any], constraints: Mapping[str, ParameterValues]) -> bool:
