@@ -9,6 +9,9 @@ stride db upgrade | current         apply migrations / show the schema revision
 stride exercise list [--json]       the exercise families
 stride exercise generate FAMILY --seed N [--difficulty D] [--json]
 stride exercise grade FAMILY --seed N [--difficulty D] --answer TEXT [--json]
+stride user add|import|list|reset-password|deactivate|activate   accounts (classroom mode)
+stride grades export|regrade ASSIGNMENT   gradebook CSV; grade stored answers again
+stride assignment list              the assignments
 stride run [STREAMLIT ARGS...]      migrate, then serve the app (default port 8501)
 stride bench engine|exercises|practice [--json]   benchmarks: numbers to read, not tests
 """
@@ -21,6 +24,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from quiz.commands.grades import add_grades_commands
+from quiz.commands.users import add_user_commands
 from quiz.config import PROJECT_ROOT, ConfigError, default_database_url
 from quiz.decks import DeckFormatError, parse_deck_file
 
@@ -87,6 +92,8 @@ def _build_parser() -> argparse.ArgumentParser:
     current.set_defaults(handler=_db_current)
 
     _add_exercise_commands(commands)
+    add_user_commands(commands)
+    add_grades_commands(commands)
 
     run = commands.add_parser(
         "run",

@@ -74,6 +74,62 @@ class StudySettings:
         )
 
 
+AUTH_NONE = "none"
+AUTH_PASSWORD = "password"
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Local or classroom mode, and how long sign-ins last and how failures are throttled.
+
+    ``mode`` is ``none`` (local: one person, no sign-in) or ``password`` (classroom: accounts).
+    A session ends after ``session_idle`` without use or ``session_lifetime`` after sign-in.
+    ``lockout_failures`` failed sign-ins for one account within ``lockout_window`` lock it for
+    ``lockout_duration``; a client address is locked after ``client_lockout_failures``.
+    """
+
+    mode: str = AUTH_NONE
+    session_idle: timedelta = timedelta(hours=2)
+    session_lifetime: timedelta = timedelta(hours=12)
+    lockout_failures: int = 5
+    client_lockout_failures: int = 20
+    lockout_window: timedelta = timedelta(minutes=15)
+    lockout_duration: timedelta = timedelta(minutes=15)
+    trust_forwarded_for: bool = False
+    """Take the client address from ``X-Forwarded-For`` (only behind a reverse proxy)."""
+
+    @property
+    def classroom(self) -> bool:
+        return self.mode == AUTH_PASSWORD
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> AuthSettings:
+        """Read ``STRIDE_AUTH`` and the session/lockout variables (README: Classroom mode)."""
+        env = dict(os.environ if env is None else env)
+        mode = env.get("STRIDE_AUTH", "").strip().lower() or AUTH_NONE
+        if mode not in (AUTH_NONE, AUTH_PASSWORD):
+            raise ConfigError(
+                f"STRIDE_AUTH={mode!r}: expected 'none' (local mode) or 'password' (classroom)"
+            )
+        defaults = cls()
+        return cls(
+            mode=mode,
+            session_idle=timedelta(
+                minutes=_number(env, "STRIDE_SESSION_IDLE_MINUTES", 120, int, 1, 7 * 24 * 60)
+            ),
+            session_lifetime=timedelta(
+                hours=_number(env, "STRIDE_SESSION_HOURS", 12, int, 1, 24 * 30)
+            ),
+            lockout_failures=_number(
+                env, "STRIDE_LOCKOUT_FAILURES", defaults.lockout_failures, int, 1, 1000
+            ),
+            lockout_duration=timedelta(
+                minutes=_number(env, "STRIDE_LOCKOUT_MINUTES", 15, int, 1, 24 * 60)
+            ),
+            trust_forwarded_for=_flag(env, "STRIDE_TRUST_PROXY", defaults.trust_forwarded_for),
+        )
+
+
 def _number(
     env: dict[str, str], name: str, default: Any, kind: type, low: float, high: float
 ) -> Any:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from quiz.config import StudySettings, default_database_url
+from quiz.config import AuthSettings, StudySettings, default_database_url
 from quiz.scheduling import Scheduler, utc_now
+from quiz.services.access import Actor
 from quiz.services.decks import load_builtin_decks
 from quiz.services.users import ensure_local_user
 from quiz.store.db import make_engine, make_session_factory
@@ -25,7 +26,10 @@ class Stride:
     sessions: sessionmaker[Session]
     settings: StudySettings
     scheduler: Scheduler
-    local_user_id: int
+    local_actor: Actor
+    """The one user of local mode (an instructor, so every page is open)."""
+    auth: AuthSettings
+    """Local or classroom mode (``STRIDE_AUTH``), session and sign-in limits."""
 
     @classmethod
     def open(
@@ -34,6 +38,7 @@ class Stride:
         settings: StudySettings | None = None,
         *,
         load_builtin: bool = True,
+        auth: AuthSettings | None = None,
     ) -> Stride:
         """Connect, migrate to the newest schema, ensure the local user and built-in decks."""
         engine = make_engine(url or default_database_url())
@@ -42,10 +47,17 @@ class Stride:
         settings = settings or StudySettings.from_env()
         with sessions.begin() as session:
             now = utc_now()
-            user_id = ensure_local_user(session, now).id
+            local_actor = Actor.of(ensure_local_user(session, now))
             if load_builtin:
                 load_builtin_decks(session, now)
-        return cls(engine, sessions, settings, Scheduler(settings), user_id)
+        return cls(
+            engine,
+            sessions,
+            settings,
+            Scheduler(settings),
+            local_actor,
+            auth or AuthSettings.from_env(),
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

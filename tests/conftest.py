@@ -24,6 +24,12 @@ def _isolated_environment(
         "STRIDE_DAY_STARTS_AT_HOUR",
         "STRIDE_LEARNING_STEPS",
         "STRIDE_FUZZ",
+        "STRIDE_AUTH",
+        "STRIDE_SESSION_IDLE_MINUTES",
+        "STRIDE_SESSION_HOURS",
+        "STRIDE_LOCKOUT_FAILURES",
+        "STRIDE_LOCKOUT_MINUTES",
+        "STRIDE_TRUST_PROXY",
     ):
         monkeypatch.delenv(name, raising=False)
 

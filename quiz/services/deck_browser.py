@@ -29,6 +29,7 @@ from quiz.decks.problems import check_deck_bytes
 from quiz.decks.reader import detect_format, parse_deck_bytes
 from quiz.exercises.constraints import params_from_json
 from quiz.scheduling import CardState, Scheduler
+from quiz.services.access import Actor, require_instructor
 from quiz.services.decks import ImportReport, import_deck
 from quiz.services.study import LEARNING_STATES, CardNotFoundError, due_counts, schedule_of
 from quiz.store.models import (
@@ -169,9 +170,10 @@ class CardEditError(ValueError):
 
 
 def deck_summaries(
-    session: Session, user_id: int, now: datetime, settings: StudySettings
+    session: Session, actor: Actor, now: datetime, settings: StudySettings
 ) -> list[DeckSummary]:
     """Every deck (by title) with its card counts for ``user_id`` and what is due today."""
+    user_id = actor.user_id
     labelled = (
         select(Card.deck_id, _state_label_sql().label("state"))
         .outerjoin(CardSchedule, _schedule_join(user_id))
@@ -188,7 +190,7 @@ def deck_summaries(
         state_counts.setdefault(deck_id, {})[label] = count
     decks = {deck.id: deck for deck in session.scalars(select(Deck))}
     summaries = []
-    for due in due_counts(session, user_id, now, settings):
+    for due in due_counts(session, actor, now, settings):
         deck = decks[due.deck_id]
         counts = state_counts.get(deck.id, {})
         summaries.append(
@@ -266,11 +268,15 @@ def preview_upload(data: bytes, filename: str) -> UploadPreview:
     return UploadPreview(filename, detect_format(data, filename), deck, tuple(sorted(problems)))
 
 
-def import_upload(session: Session, data: bytes, filename: str, now: datetime) -> ImportReport:
+def import_upload(
+    session: Session, actor: Actor, data: bytes, filename: str, now: datetime
+) -> ImportReport:
     """Import an uploaded file (a new deck, or an update of the deck with the same title's slug).
 
-    Raises :class:`UploadRejectedError` (before writing anything) when the file has problems.
+    Instructors only. Raises :class:`UploadRejectedError` (before writing anything) when the file
+    has problems.
     """
+    require_instructor(actor, "import decks")
     preview = preview_upload(data, filename)
     if preview.deck is None or preview.problems:
         raise UploadRejectedError(filename, preview.problems)
@@ -282,7 +288,7 @@ def import_upload(session: Session, data: bytes, filename: str, now: datetime) -
 
 def search_cards(
     session: Session,
-    user_id: int,
+    actor: Actor,
     now: datetime,
     scheduler: Scheduler,
     *,
@@ -304,6 +310,7 @@ def search_cards(
     (case-insensitively); ``state`` is one of :data:`STATES`. A range bound on stability,
     difficulty or retrievability leaves out cards without that value (new cards).
     """
+    user_id = actor.user_id
     if state is not None and state not in STATES:
         raise ValueError(f"unknown state {state!r}; expected one of {', '.join(STATES)}")
     query = (
@@ -360,9 +367,10 @@ def all_tags(session: Session, deck_id: int | None = None) -> list[str]:
 
 
 def load_card_row(
-    session: Session, user_id: int, card_id: int, now: datetime, scheduler: Scheduler
+    session: Session, actor: Actor, card_id: int, now: datetime, scheduler: Scheduler
 ) -> CardRow:
     """One card as :func:`search_cards` returns it; :class:`CardNotFoundError` when it is gone."""
+    user_id = actor.user_id
     found = session.execute(
         select(Card, Deck.title, CardSchedule, CardSuspension.id)
         .join(Deck, Deck.id == Card.deck_id)
@@ -381,6 +389,7 @@ def load_card_row(
 
 def update_card(
     session: Session,
+    actor: Actor,
     card_id: int,
     front: str,
     back: str,
@@ -391,8 +400,9 @@ def update_card(
 
     The card keeps its row, key (explicit or content-derived), schedules and review history.
     Raises :class:`CardEditError` for an empty side or over-long text and
-    :class:`CardNotFoundError` when the card is gone.
+    :class:`CardNotFoundError` when the card is gone. Instructors only: cards are shared.
     """
+    require_instructor(actor, "edit cards")
     card = session.get(Card, card_id)
     if card is None or not card.active:
         raise CardNotFoundError(f"card {card_id} does not exist or was retired")
@@ -415,8 +425,9 @@ def update_card(
     return True
 
 
-def suspend(session: Session, user_id: int, card_ids: Iterable[int], now: datetime) -> int:
+def suspend(session: Session, actor: Actor, card_ids: Iterable[int], now: datetime) -> int:
     """Suspend ``card_ids`` for ``user_id``; returns how many were not suspended already."""
+    user_id = actor.user_id
     ids = _existing_card_ids(session, card_ids)
     already = set(
         session.scalars(
@@ -433,8 +444,9 @@ def suspend(session: Session, user_id: int, card_ids: Iterable[int], now: dateti
     return len(fresh)
 
 
-def unsuspend(session: Session, user_id: int, card_ids: Iterable[int]) -> int:
+def unsuspend(session: Session, actor: Actor, card_ids: Iterable[int]) -> int:
     """Put ``card_ids`` back into ``user_id``'s study queue; returns how many were suspended."""
+    user_id = actor.user_id
     ids = sorted(set(card_ids))
     result = session.execute(
         delete(CardSuspension).where(
@@ -445,12 +457,14 @@ def unsuspend(session: Session, user_id: int, card_ids: Iterable[int]) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def delete_card(session: Session, card_id: int) -> DeleteReport:
+def delete_card(session: Session, actor: Actor, card_id: int) -> DeleteReport:
     """Delete ``card_id`` with every user's schedule, suspension and review log for it.
 
     Exercise attempts are grades, so they are kept, detached from the card and its reviews.
     (A card that is still in its deck's file comes back, as new, when the file is imported again.)
+    Instructors only.
     """
+    require_instructor(actor, "delete cards")
     card = session.get(Card, card_id)
     if card is None:
         raise CardNotFoundError(f"card {card_id} does not exist")

@@ -237,3 +237,28 @@ def list_decks(session: Session) -> list[DeckInfo]:
         .order_by(Deck.title)
     )
     return [DeckInfo(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ExerciseEntryInfo:
+    """An exercise entry of a deck, as offered when building an assignment."""
+
+    card_id: int
+    deck_title: str
+    title: str
+    family: str
+    difficulty: int
+
+
+def list_exercise_entries(session: Session) -> list[ExerciseEntryInfo]:
+    """Every active exercise entry of every deck, by deck title then position."""
+    rows = session.execute(
+        select(Card.id, Deck.title, Card.front, Card.exercise_family, Card.exercise_difficulty)
+        .join(Deck, Deck.id == Card.deck_id)
+        .where(Card.active, Card.kind == CARD_KIND_EXERCISE)
+        .order_by(Deck.title, Card.position)
+    )
+    return [
+        ExerciseEntryInfo(card_id, deck, front.splitlines()[0][:80], family, difficulty)
+        for card_id, deck, front, family, difficulty in rows
+    ]

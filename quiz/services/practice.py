@@ -21,6 +21,7 @@ from quiz.exercises.rating import rating_for
 from quiz.exercises.registry import get_family
 from quiz.grading import Grade
 from quiz.scheduling import Rating, Scheduler
+from quiz.services.access import Actor
 from quiz.services.study import StudyCard, answer_card
 from quiz.store.models import Attempt
 
@@ -41,8 +42,9 @@ def make_exercise(family_id: str, seed: int, difficulty: int) -> Exercise:
     return get_family(family_id).make(seed, difficulty)
 
 
-def exercise_for_item(user_id: int, item: StudyCard) -> Exercise:
+def exercise_for_item(actor: Actor, item: StudyCard) -> Exercise:
     """The variant a scheduled exercise item shows now (within the entry's parameter ranges)."""
+    user_id = actor.user_id
     if item.exercise_family is None or item.exercise_difficulty is None:
         raise ValueError(f"card {item.card_id} is not an exercise item")
     seed = variant_seed(user_id, item.card_id, item.schedule.reps)
@@ -73,13 +75,14 @@ class AttemptContext:
 
 def submit_practice(
     session: Session,
-    user_id: int,
+    actor: Actor,
     exercise: Exercise,
     raw_answer: str,
     context: AttemptContext,
     now: datetime,
 ) -> AttemptResult:
     """Grade a Practice-page answer and log it (format errors are returned, not logged)."""
+    user_id = actor.user_id
     grade = grade_exercise(get_family(exercise.family), exercise, raw_answer)
     if grade.format_error is not None:
         return AttemptResult(grade, None)
@@ -89,7 +92,7 @@ def submit_practice(
 
 def submit_item(
     session: Session,
-    user_id: int,
+    actor: Actor,
     item: StudyCard,
     exercise: Exercise,
     raw_answer: str,
@@ -98,6 +101,7 @@ def submit_item(
     scheduler: Scheduler,
 ) -> AttemptResult:
     """Grade the answer to a scheduled exercise item, rate the item and log the attempt."""
+    user_id = actor.user_id
     family = get_family(exercise.family)
     grade = grade_exercise(family, exercise, raw_answer)
     rating = rating_for(
@@ -107,7 +111,7 @@ def submit_item(
         return AttemptResult(grade, None)
     review = answer_card(
         session,
-        user_id,
+        actor,
         item.card_id,
         rating,
         now,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from quiz.config import StudySettings
 from quiz.scheduling import CardState, Rating, Schedule, Scheduler
+from quiz.services.access import Actor
 from quiz.store.models import (
     CARD_KIND_EXERCISE,
     CARD_KIND_FLASHCARD,
@@ -109,9 +110,10 @@ MAX_COUNTED_DURATION_MS = 60_000  # like Anki: a longer pause is counted as one 
 
 
 def due_counts(
-    session: Session, user_id: int, now: datetime, settings: StudySettings
+    session: Session, actor: Actor, now: datetime, settings: StudySettings
 ) -> list[DueCounts]:
     """For every deck, the new/learning/review counts for today and the next due time."""
+    user_id = actor.user_id
     start, end = day_bounds(now, settings)
     scheduled = _schedules(user_id)
     learning = _count_by_deck(
@@ -152,7 +154,7 @@ def due_counts(
 
 def next_card(
     session: Session,
-    user_id: int,
+    actor: Actor,
     now: datetime,
     settings: StudySettings,
     deck_id: int | None = None,
@@ -162,6 +164,7 @@ def next_card(
 
     ``exclude`` skips one card (the one just answered) unless it is the only one left.
     """
+    user_id = actor.user_id
     start, end = day_bounds(now, settings)
     candidates = [
         _first_scheduled(
@@ -202,7 +205,7 @@ def next_card(
 
 def answer_card(
     session: Session,
-    user_id: int,
+    actor: Actor,
     card_id: int,
     rating: Rating,
     now: datetime,
@@ -216,6 +219,7 @@ def answer_card(
     review count the page showed) an answer to a card answered since then is refused with
     :class:`StaleAnswerError`, so a double press or a second tab records it once.
     """
+    user_id = actor.user_id
     card = session.get(Card, card_id)
     if card is None or not card.active:
         raise CardNotFoundError(f"card {card_id} does not exist or was retired")
@@ -256,13 +260,14 @@ def answer_card(
     return AnswerResult(review_id=log.id, schedule=after, interval=outcome.interval)
 
 
-def undo_last_answer(session: Session, user_id: int) -> int | None:
+def undo_last_answer(session: Session, actor: Actor) -> int | None:
     """Undo the user's most recent answer; return its card id, or ``None`` if there is none.
 
     The card's schedule goes back to what the review log recorded before the answer (a card that
     was new loses its schedule row, so it is new again) and the log row is deleted, with the
     exercise attempt that produced it, if any.
     """
+    user_id = actor.user_id
     log = session.scalar(
         select(ReviewLog)
         .where(ReviewLog.user_id == user_id)
@@ -292,8 +297,9 @@ def undo_last_answer(session: Session, user_id: int) -> int | None:
     return log.card_id
 
 
-def load_study_card(session: Session, user_id: int, card_id: int) -> StudyCard | None:
+def load_study_card(session: Session, actor: Actor, card_id: int) -> StudyCard | None:
     """The card ``card_id`` with the user's schedule, or ``None`` if it is gone or retired."""
+    user_id = actor.user_id
     card = session.get(Card, card_id)
     if card is None or not card.active:
         return None
@@ -303,7 +309,8 @@ def load_study_card(session: Session, user_id: int, card_id: int) -> StudyCard |
     return StudyCard.of(card, schedule_of(row))
 
 
-def count_reviews(session: Session, user_id: int) -> int:
+def count_reviews(session: Session, actor: Actor) -> int:
+    user_id = actor.user_id
     return session.scalar(select(func.count(ReviewLog.id)).where(ReviewLog.user_id == user_id)) or 0
 
 

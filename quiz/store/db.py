@@ -17,6 +17,8 @@ def make_engine(url: str) -> Engine:
 
     Every SQLite connection gets WAL journaling (readers don't block the writer), enforced
     foreign keys, and a busy timeout so concurrent writers wait instead of failing at once.
+    Transactions are begun by SQLAlchemy, not by the ``sqlite3`` driver (which would otherwise
+    start one only at the first write, so a SAVEPOINT released before any write committed it).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -25,6 +27,7 @@ def make_engine(url: str) -> Engine:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _set_sqlite_pragmas)
+    event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
 
 
@@ -37,6 +40,11 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+    dbapi_connection.isolation_level = None  # the driver's own BEGIN off: see make_engine
+
+
+def _begin_sqlite_transaction(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

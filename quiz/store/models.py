@@ -21,6 +21,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from quiz.store.types import UTCDateTime
@@ -37,21 +39,77 @@ NAMING_CONVENTION = {
 CARD_KIND_FLASHCARD = "flashcard"
 CARD_KIND_EXERCISE = "exercise"
 
+ROLE_STUDENT = "student"
+ROLE_INSTRUCTOR = "instructor"
+ROLES = (ROLE_STUDENT, ROLE_INSTRUCTOR)
+
+MODE_HOMEWORK = "homework"
+MODE_EXAM = "exam"
+ASSIGNMENT_MODES = (MODE_HOMEWORK, MODE_EXAM)
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class User(Base):
-    """A learner or instructor. Local mode has one implicit user named ``local``."""
+    """A student or instructor. Local mode has one implicit user named ``local``.
+
+    ``password_hash`` is an argon2 hash (never the password); ``None`` means the account cannot
+    sign in with a password (the local user). ``must_change_password`` is set for one-time
+    passwords (roster import, a reset by an instructor): the next sign-in asks for a new one.
+    """
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(20), default="student")
+    role: Mapped[str] = mapped_column(String(20), default=ROLE_STUDENT)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+
+
+class AuthSession(Base):
+    """A signed-in browser session. Only a SHA-256 of its random token is stored.
+
+    It ends at ``expires_at`` (absolute) or after ``idle_expires_at`` passes without use; signing
+    out, a password change and a password reset delete the user's rows.
+    """
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    idle_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    client: Mapped[str] = mapped_column(String(100), default="")
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted per account (``scope="account"``) or per client address.
+
+    ``failures`` counts failures since ``window_started_at``; ``locked_until`` refuses every
+    attempt under that key until it passes; ``retry_after`` is the slow-down after each failure.
+    """
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(200))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Deck(Base):
@@ -203,3 +261,102 @@ class CardSuspension(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
     suspended_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Assignment(Base):
+    """A set of generated problems an instructor gives students, graded automatically.
+
+    ``mode`` is ``homework`` (a new variant on each attempt, the best score counts, feedback at
+    once) or ``exam`` (one variant per student, attempt *k* earns at most ``credit_schedule[k-1]``
+    of the item, feedback once ``due_at`` has passed). ``credit_schedule`` is a comma-separated
+    list such as ``"1,0.7,0.5"``; attempts past its end keep its last value. Submissions are
+    accepted from ``opens_at`` until ``due_at`` and up to ``max_attempts`` per item.
+    ``for_all_students`` gives it to every student account, present and future; otherwise only to
+    the users in ``assignment_members``.
+    """
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    mode: Mapped[str] = mapped_column(String(20))
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    credit_schedule: Mapped[str] = mapped_column(String(200), default="1")
+    for_all_students: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    items: Mapped[list[AssignmentItem]] = relationship(
+        back_populates="assignment",
+        order_by="AssignmentItem.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class AssignmentItem(Base):
+    """One problem slot of an assignment: a family at a difficulty, worth ``points``.
+
+    ``params`` holds parameter ranges (JSON, :mod:`quiz.exercises.constraints`) copied from a
+    deck's exercise entry when the item came from one (``card_id``), so a later edit of the deck
+    does not change a problem students have already answered.
+    """
+
+    __tablename__ = "assignment_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    family: Mapped[str] = mapped_column(String(50))
+    difficulty: Mapped[int] = mapped_column(Integer)
+    params: Mapped[str | None] = mapped_column(Text)
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id", ondelete="SET NULL"))
+    points: Mapped[float] = mapped_column(Float)
+
+    assignment: Mapped[Assignment] = relationship(back_populates="items")
+
+
+class AssignmentMember(Base):
+    """A student an assignment was given to (when it is not for all students)."""
+
+    __tablename__ = "assignment_members"
+    __table_args__ = (UniqueConstraint("assignment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class Submission(Base):
+    """One graded answer to an assignment item (format errors are not submissions).
+
+    ``seed`` regenerates the variant the student saw, so ``raw_answer`` can be regraded.
+    ``score`` is the grader's 0–1 score; ``credit`` is the fraction of the item's points this
+    attempt earns after the mode's rule (the item's credit is the best over its attempts).
+    The unique ``(item_id, user_id, attempt_number)`` makes a double submit record one attempt.
+    """
+
+    __tablename__ = "assignment_submissions"
+    __table_args__ = (
+        UniqueConstraint("item_id", "user_id", "attempt_number"),
+        Index("ix_assignment_submissions_assignment_user", "assignment_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("assignment_items.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    attempt_number: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    raw_answer: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    credit: Mapped[float] = mapped_column(Float)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    mistake: Mapped[str | None] = mapped_column(String(50))
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

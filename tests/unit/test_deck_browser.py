@@ -16,6 +16,7 @@ from quiz.decks.markdown import parse_markdown
 from quiz.decks.model import ExerciseEntry
 from quiz.runtime import Stride
 from quiz.scheduling import Rating
+from quiz.services.access import Actor
 from quiz.services.deck_browser import (
     CardEditError,
     UploadRejectedError,
@@ -124,12 +125,12 @@ def _deck_id(app: Stride, title: str) -> int:
 
 def _answer(app: Stride, card_id: int, rating: Rating, when=NOON) -> None:  # type: ignore[no-untyped-def]
     with app.transaction() as session:
-        answer_card(session, app.local_user_id, card_id, rating, when, app.scheduler)
+        answer_card(session, app.local_actor, card_id, rating, when, app.scheduler)
 
 
 def _search(app: Stride, when=NOON, **filters):  # type: ignore[no-untyped-def]
     with app.transaction() as session:
-        return search_cards(session, app.local_user_id, when, app.scheduler, **filters)
+        return search_cards(session, app.local_actor, when, app.scheduler, **filters)
 
 
 def _fronts(rows) -> list[str]:  # type: ignore[no-untyped-def]
@@ -143,9 +144,9 @@ def test_deck_summaries_count_cards_by_state_and_due_today(app: Stride) -> None:
     _answer(app, _card_id(app, "What does max"), Rating.GOOD)  # learning
     _answer(app, _card_id(app, "What is a stride"), Rating.EASY)  # review, due in days
     with app.transaction() as session:
-        suspend(session, app.local_user_id, [_card_id(app, "What does average")], NOON)
+        suspend(session, app.local_actor, [_card_id(app, "What does average")], NOON)
         summaries = {
-            s.title: s for s in deck_summaries(session, app.local_user_id, NOON, app.settings)
+            s.title: s for s in deck_summaries(session, app.local_actor, NOON, app.settings)
         }
     pooling = summaries["Pooling basics"]
     assert (pooling.cards, pooling.new, pooling.learning, pooling.review, pooling.suspended) == (
@@ -211,7 +212,7 @@ def test_search_by_state(app: Stride) -> None:
     _answer(app, padding, Rating.EASY)
     _answer(app, padding, Rating.AGAIN, NOON + timedelta(days=10))  # relearning
     with app.transaction() as session:
-        suspend(session, app.local_user_id, [_card_id(app, "What is a kernel")], NOON)
+        suspend(session, app.local_actor, [_card_id(app, "What is a kernel")], NOON)
     later = NOON + timedelta(days=10)
     assert {row.id for row in _search(app, later, state="learning")} == {max_pool, padding}
     assert [row.id for row in _search(app, later, state="relearning")] == [padding]
@@ -273,7 +274,7 @@ def test_all_tags_and_tag_normalising(app: Stride) -> None:
 def test_suspended_cards_leave_the_study_queue_and_counts(app: Stride) -> None:
     notes = _deck_id(app, "Notes deck")
     padding, kernel = _card_id(app, "What is padding"), _card_id(app, "What is a kernel")
-    user = app.local_user_id
+    user = app.local_actor
     with app.transaction() as session:
         assert next_card(session, user, NOON, app.settings, deck_id=notes).card_id == padding
         assert suspend(session, user, [padding], NOON) == 1
@@ -305,9 +306,9 @@ def test_suspension_is_per_user(app: Stride) -> None:
         other = User(username="other", display_name="Other", created_at=NOON)
         session.add(other)
         session.flush()
-        suspend(session, app.local_user_id, [padding], NOON)
+        suspend(session, app.local_actor, [padding], NOON)
         theirs = next_card(
-            session, other.id, NOON, app.settings, deck_id=_deck_id(app, "Notes deck")
+            session, Actor.of(other), NOON, app.settings, deck_id=_deck_id(app, "Notes deck")
         )
     assert theirs is not None and theirs.card_id == padding
 
@@ -315,7 +316,7 @@ def test_suspension_is_per_user(app: Stride) -> None:
 def test_suspending_an_unknown_card_writes_nothing(app: Stride) -> None:
     padding = _card_id(app, "What is padding")
     with pytest.raises(CardNotFoundError, match="99999"), app.transaction() as session:
-        suspend(session, app.local_user_id, [padding, 99999], NOON)
+        suspend(session, app.local_actor, [padding, 99999], NOON)
     with app.transaction() as session:
         assert session.scalar(select(func.count(CardSuspension.id))) == 0
 
@@ -331,10 +332,26 @@ def test_update_card_keeps_key_schedule_and_history(app: Stride) -> None:
         keys = {padding: session.get(Card, padding).key, stride: session.get(Card, stride).key}
         later = NOON + timedelta(hours=1)
         assert update_card(
-            session, padding, "What is zero padding?", "Zeros.", "shapes, basics", later
+            session,
+            app.local_actor,
+            padding,
+            "What is zero padding?",
+            "Zeros.",
+            "shapes, basics",
+            later,
         )
-        assert update_card(session, stride, " What is the stride? ", "The step.", ["basics"], later)
-        assert not update_card(session, stride, "What is the stride?", "The step.", "basics", later)
+        assert update_card(
+            session,
+            app.local_actor,
+            stride,
+            " What is the stride? ",
+            "The step.",
+            ["basics"],
+            later,
+        )
+        assert not update_card(
+            session, app.local_actor, stride, "What is the stride?", "The step.", "basics", later
+        )
     with app.transaction() as session:
         for card_id in (padding, stride):
             card = session.get(Card, card_id)
@@ -365,14 +382,14 @@ def test_update_card_keeps_key_schedule_and_history(app: Stride) -> None:
 def test_update_card_refuses_bad_text(app: Stride, front: str, back: str, message: str) -> None:
     padding = _card_id(app, "What is padding")
     with pytest.raises(CardEditError, match=message), app.transaction() as session:
-        update_card(session, padding, front, back, "", NOON)
+        update_card(session, app.local_actor, padding, front, back, "", NOON)
     with app.transaction() as session:
         assert session.get(Card, padding).front == "What is padding?"
 
 
 def test_update_of_a_missing_card(app: Stride) -> None:
     with pytest.raises(CardNotFoundError), app.transaction() as session:
-        update_card(session, 99999, "Q", "A", "", NOON)
+        update_card(session, app.local_actor, 99999, "Q", "A", "", NOON)
 
 
 def test_delete_card_removes_it_with_its_history(app: Stride) -> None:
@@ -384,7 +401,7 @@ def test_delete_card_removes_it_with_its_history(app: Stride) -> None:
         review_id = session.scalar(select(ReviewLog.id).where(ReviewLog.card_id == padding))
         session.add(
             Attempt(
-                user_id=app.local_user_id,
+                user_id=app.local_actor.user_id,
                 card_id=padding,
                 review_id=review_id,
                 source="study",
@@ -397,9 +414,9 @@ def test_delete_card_removes_it_with_its_history(app: Stride) -> None:
                 created_at=NOON,
             )
         )
-        suspend(session, app.local_user_id, [padding], NOON)
+        suspend(session, app.local_actor, [padding], NOON)
     with app.transaction() as session:
-        report = delete_card(session, padding)
+        report = delete_card(session, app.local_actor, padding)
     assert (report.reviews, report.schedules) == (2, 1)
     with app.transaction() as session:
         assert session.get(Card, padding) is None
@@ -410,7 +427,7 @@ def test_delete_card_removes_it_with_its_history(app: Stride) -> None:
         assert session.scalar(select(func.count()).where(ReviewLog.card_id == kernel)) == 1
     assert "What is padding?" not in _fronts(_search(app))
     with pytest.raises(CardNotFoundError), app.transaction() as session:
-        delete_card(session, padding)
+        delete_card(session, app.local_actor, padding)
 
 
 # --- export -----------------------------------------------------------------------------------
@@ -433,7 +450,13 @@ def test_export_rebuild_of_a_content_keyed_deck_and_the_anki_formats(app: Stride
     notes = _deck_id(app, "Notes deck")
     with app.transaction() as session:
         update_card(
-            session, _card_id(app, "What is padding"), "What is padding?", "Zeros!", "x", NOON
+            session,
+            app.local_actor,
+            _card_id(app, "What is padding"),
+            "What is padding?",
+            "Zeros!",
+            "x",
+            NOON,
         )
         deck = deck_for_export(session, notes)
     assert [card.key for card in deck.cards] == [None, None]  # content keys are derived again
@@ -491,10 +514,10 @@ def test_preview_of_unreadable_files(data: bytes, filename: str, message: str) -
 def test_import_upload_creates_then_updates_the_deck(app: Stride) -> None:
     data = notes_text("Uploaded", NOTES_CARDS).encode()
     with app.transaction() as session:
-        report = import_upload(session, data, "uploaded.txt", NOON)
+        report = import_upload(session, app.local_actor, data, "uploaded.txt", NOON)
     assert report.created_deck and report.added == 2
     with app.transaction() as session:
-        again = import_upload(session, data, "uploaded.txt", NOON)
+        again = import_upload(session, app.local_actor, data, "uploaded.txt", NOON)
         deck = session.scalar(select(Deck).where(Deck.slug == "uploaded"))
         assert deck is not None and deck.source_name == "uploaded.txt"
     assert not again.changed
@@ -504,7 +527,7 @@ def test_import_upload_with_problems_writes_nothing(app: Stride) -> None:
     with app.transaction() as session:
         before = session.scalar(select(func.count(Card.id)))
     with pytest.raises(UploadRejectedError) as raised, app.transaction() as session:
-        import_upload(session, BAD_DECK, "broken.md", NOON)
+        import_upload(session, app.local_actor, BAD_DECK, "broken.md", NOON)
     assert "nothing was imported" in str(raised.value) and len(raised.value.problems) >= 3
     with app.transaction() as session:
         assert session.scalar(select(func.count(Card.id))) == before

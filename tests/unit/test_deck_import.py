@@ -59,7 +59,7 @@ def test_an_edited_card_keeps_its_review_history(stride: Stride) -> None:
         import_deck(session, parse_deck_text(notes_text("Edits", CARDS)), NOON)
         card_id = session.scalar(select(Card.id).where(Card.front == "What is padding?"))
         assert card_id is not None
-        answer_card(session, stride.local_user_id, card_id, Rating.GOOD, NOON, stride.scheduler)
+        answer_card(session, stride.local_actor, card_id, Rating.GOOD, NOON, stride.scheduler)
 
     edited = [CARDS[0], ("What is zero padding?", "Zeros added around the input image."), CARDS[2]]
     with stride.transaction() as session:
@@ -124,7 +124,7 @@ def test_the_markdown_deck_takes_over_the_notes_deck_with_its_history(database_u
     with app.transaction() as session:
         import_deck(session, parse_deck_file(SEED_DECK), NOON)
         first = session.scalar(select(Card).where(Card.position == 0))
-        answer_card(session, app.local_user_id, first.id, Rating.GOOD, NOON, app.scheduler)
+        answer_card(session, app.local_actor, first.id, Rating.GOOD, NOON, app.scheduler)
         first_id = first.id
     with app.transaction() as session:
         (report,) = load_builtin_decks(session, NOON)

@@ -56,7 +56,7 @@ def test_migrations_up_down_up(postgres_url: str) -> None:
 
 def test_study_practice_and_browse_on_postgres(postgres_url: str) -> None:
     stride = Stride.open(postgres_url, StudySettings(enable_fuzzing=False))
-    user = stride.local_user_id
+    user = stride.local_actor
     with stride.transaction() as session:
         (counts,) = due_counts(session, user, NOON, stride.settings)
         assert counts.new == stride.settings.new_cards_per_day

@@ -13,6 +13,7 @@ from quiz.config import StudySettings
 from quiz.decks import parse_deck_text
 from quiz.runtime import Stride
 from quiz.scheduling import CardState, Rating, Scheduler
+from quiz.services.access import Actor
 from quiz.services.decks import import_deck
 from quiz.services.study import (
     CardNotFoundError,
@@ -38,17 +39,17 @@ def small(database_url: str, settings: StudySettings) -> Stride:
 
 def _next(app: Stride, now: datetime, **kwargs: object):  # type: ignore[no-untyped-def]
     with app.transaction() as session:
-        return next_card(session, app.local_user_id, now, app.settings, **kwargs)  # type: ignore[arg-type]
+        return next_card(session, app.local_actor, now, app.settings, **kwargs)  # type: ignore[arg-type]
 
 
 def _answer(app: Stride, card_id: int, rating: Rating, now: datetime) -> None:
     with app.transaction() as session:
-        answer_card(session, app.local_user_id, card_id, rating, now, app.scheduler, 1500)
+        answer_card(session, app.local_actor, card_id, rating, now, app.scheduler, 1500)
 
 
 def _counts(app: Stride, now: datetime):  # type: ignore[no-untyped-def]
     with app.transaction() as session:
-        (counts,) = due_counts(session, app.local_user_id, now, app.settings)
+        (counts,) = due_counts(session, app.local_actor, now, app.settings)
         return counts
 
 
@@ -146,7 +147,7 @@ def test_undo_restores_the_previous_state_and_removes_the_log(small: Stride) -> 
     _answer(small, card.card_id, Rating.GOOD, later)
     with small.transaction() as session:
         assert session.scalar(select(CardSchedule.state)) == int(CardState.REVIEW)
-        assert undo_last_answer(session, small.local_user_id) == card.card_id
+        assert undo_last_answer(session, small.local_actor) == card.card_id
     with small.transaction() as session:
         row = session.scalars(select(CardSchedule)).one()
         assert (
@@ -161,10 +162,10 @@ def test_undo_restores_the_previous_state_and_removes_the_log(small: Stride) -> 
         ) == snapshot
         assert session.scalar(select(func.count(ReviewLog.id))) == 1
         # Undo again: the card is new again, with no schedule row and no log.
-        assert undo_last_answer(session, small.local_user_id) == card.card_id
+        assert undo_last_answer(session, small.local_actor) == card.card_id
         assert session.scalar(select(func.count(CardSchedule.id))) == 0
         assert session.scalar(select(func.count(ReviewLog.id))) == 0
-        assert undo_last_answer(session, small.local_user_id) is None
+        assert undo_last_answer(session, small.local_actor) is None
     assert _counts(small, NOON).new == 5
 
 
@@ -176,7 +177,7 @@ def test_undo_of_a_lapse_restores_the_lapse_count(small: Stride) -> None:
     _answer(small, card.card_id, Rating.AGAIN, due)
     with small.transaction() as session:
         assert session.scalar(select(CardSchedule.lapses)) == 1
-        undo_last_answer(session, small.local_user_id)
+        undo_last_answer(session, small.local_actor)
         assert session.scalar(select(CardSchedule.lapses)) == 0
         assert session.scalar(select(CardSchedule.state)) == int(CardState.REVIEW)
 
@@ -197,12 +198,12 @@ def test_users_do_not_share_schedules(small: Stride) -> None:
         other = User(username="other", display_name="Other", created_at=NOON)
         session.add(other)
         session.flush()
-        other_id = other.id
+        other_actor = Actor.of(other)
     card = _next(small, NOON)
     _answer(small, card.card_id, Rating.EASY, NOON)
     with small.transaction() as session:
-        theirs = next_card(session, other_id, NOON, small.settings)
-        (counts,) = due_counts(session, other_id, NOON, small.settings)
+        theirs = next_card(session, other_actor, NOON, small.settings)
+        (counts,) = due_counts(session, other_actor, NOON, small.settings)
     assert theirs.card_id == card.card_id and theirs.schedule.is_new
     assert counts.new == 5
 
@@ -232,7 +233,7 @@ def test_an_answer_to_a_card_answered_since_is_refused(small: Stride) -> None:
     with small.transaction() as session:
         answer_card(
             session,
-            small.local_user_id,
+            small.local_actor,
             card.card_id,
             Rating.GOOD,
             NOON,
@@ -242,7 +243,7 @@ def test_an_answer_to_a_card_answered_since_is_refused(small: Stride) -> None:
     with pytest.raises(StaleAnswerError), small.transaction() as session:
         answer_card(
             session,
-            small.local_user_id,
+            small.local_actor,
             card.card_id,
             Rating.GOOD,
             NOON,
@@ -258,7 +259,7 @@ def test_durations_are_capped_at_a_minute(small: Stride) -> None:
     with small.transaction() as session:
         answer_card(
             session,
-            small.local_user_id,
+            small.local_actor,
             card.card_id,
             Rating.GOOD,
             NOON,
@@ -276,7 +277,7 @@ def test_learning_counts_only_what_can_be_shown_now(small: Stride) -> None:
     small.settings = replace(small.settings, new_cards_per_day=1)
     card = _next(small, NOON)
     with small.transaction() as session:
-        answer_card(session, small.local_user_id, card.card_id, Rating.GOOD, NOON, small.scheduler)
+        answer_card(session, small.local_actor, card.card_id, Rating.GOOD, NOON, small.scheduler)
     counts = _counts(small, NOON)
     assert (counts.new, counts.learning) == (0, 0)  # due in an hour: beyond learn-ahead
     assert _next(small, NOON) is None

@@ -51,11 +51,13 @@ from quiz.services.deck_browser import (
 )
 from quiz.services.decks import slugify
 from quiz.services.study import CardNotFoundError
+from quiz.ui.session import current_actor
 from quiz.ui.state import get_stride
 from quiz.ui.text import describe_due, escape_markdown, show_card_text
 
 STUDY_PAGE = "quiz/ui/pages/study.py"
 TABS = ("Decks", "Import", "Browse")
+STUDENT_TABS = ("Decks", "Browse")
 UPLOAD_TYPES = ["md", "markdown", "txt", "csv", "tsv", "apkg", "colpkg"]
 MAX_UPLOAD_MB = MAX_DECK_BYTES // 2**20
 PREVIEW_CARDS = 20
@@ -63,6 +65,7 @@ RESULT_LIMIT = 200
 ALL_DECKS = 0
 
 stride = get_stride()
+actor = current_actor()
 state = st.session_state
 state.setdefault("decks_upload_nonce", 0)
 state.setdefault("decks_results_nonce", 0)
@@ -173,7 +176,7 @@ def _preview(uploaded: UploadedFile) -> UploadPreview:
 def _import(data: bytes, filename: str) -> None:
     try:
         with stride.transaction() as session:
-            report = import_upload(session, data, filename, utc_now())
+            report = import_upload(session, actor, data, filename, utc_now())
     except UploadRejectedError as error:
         state.decks_import_error = str(error)
         return
@@ -281,14 +284,14 @@ def _import_tab(decks: list[DeckSummary]) -> None:
 
 def _suspend(card_ids: list[int]) -> None:
     with stride.transaction() as session:
-        count = suspend(session, stride.local_user_id, card_ids, utc_now())
+        count = suspend(session, actor, card_ids, utc_now())
     _notify(f"Suspended {count} card{'s' if count != 1 else ''}.", ":material/pause_circle:")
     state.decks_results_nonce += 1
 
 
 def _unsuspend(card_ids: list[int]) -> None:
     with stride.transaction() as session:
-        count = unsuspend(session, stride.local_user_id, card_ids)
+        count = unsuspend(session, actor, card_ids)
     _notify(f"Unsuspended {count} card{'s' if count != 1 else ''}.", ":material/play_circle:")
     state.decks_results_nonce += 1
 
@@ -299,7 +302,7 @@ def _save(card_id: int) -> None:
     tags = state.get(f"decks_edit_tags_{card_id}", "")
     try:
         with stride.transaction() as session:
-            changed = update_card(session, card_id, front, back, tags, utc_now())
+            changed = update_card(session, actor, card_id, front, back, tags, utc_now())
     except (CardEditError, CardNotFoundError) as error:
         state.decks_edit_error = (card_id, str(error))
         return
@@ -309,7 +312,7 @@ def _save(card_id: int) -> None:
 def _delete(card_id: int) -> None:
     try:
         with stride.transaction() as session:
-            report = delete_card(session, card_id)
+            report = delete_card(session, actor, card_id)
     except CardNotFoundError:
         _notify("That card was already deleted.", ":material/info:")
     else:
@@ -443,7 +446,7 @@ def _browse_tab(decks: list[DeckSummary]) -> None:
     with stride.transaction() as session:
         rows = search_cards(
             session,
-            stride.local_user_id,
+            actor,
             now,
             stride.scheduler,
             limit=RESULT_LIMIT + 1,
@@ -522,9 +525,12 @@ def _card_view(card: CardRow) -> None:
             show_card_text(card.front)
         with st.container(border=True, key="decks_card_back"):
             show_card_text(card.back)
-        _delete_controls(card)
+        if actor.is_instructor:
+            _delete_controls(card)
     with edit:
-        if card.is_exercise:
+        if not actor.is_instructor:
+            st.caption("Cards are shared by the class: your instructor edits them.")
+        elif card.is_exercise:
             st.info(
                 "Exercise entries are edited in their deck file (title, blurb and difficulty).",
                 icon=":material/info:",
@@ -591,17 +597,21 @@ def _delete_controls(card: CardRow) -> None:
 # --- page ------------------------------------------------------------------------------------
 
 with stride.transaction() as session:
-    summaries = deck_summaries(session, stride.local_user_id, utc_now(), stride.settings)
+    summaries = deck_summaries(session, actor, utc_now(), stride.settings)
 
 st.title("Decks")
 if notice := state.pop("decks_notice", None):
     st.toast(notice[0], icon=notice[1])
 
-decks_tab, import_tab, browse_tab = st.tabs(TABS, key="decks_tab", on_change="rerun")
+if actor.is_instructor:
+    decks_tab, import_tab, browse_tab = st.tabs(TABS, key="decks_tab", on_change="rerun")
+else:  # importing, editing and deleting change the decks for everyone: instructors only
+    decks_tab, browse_tab = st.tabs(STUDENT_TABS, key="decks_tab", on_change="rerun")
+    import_tab = None
 if decks_tab.open is not False:
     with decks_tab:
         _decks_tab(summaries)
-if import_tab.open:
+if import_tab is not None and import_tab.open:
     with import_tab:
         _import_tab(summaries)
 if browse_tab.open:

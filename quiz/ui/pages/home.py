@@ -6,15 +6,17 @@ import streamlit as st
 
 from quiz.scheduling import utc_now
 from quiz.services.study import due_counts
+from quiz.ui.session import current_actor
 from quiz.ui.state import get_stride
 from quiz.ui.text import describe_due, escape_markdown
 
 STUDY_PAGE = "quiz/ui/pages/study.py"
 
 stride = get_stride()
+actor = current_actor()
 now = utc_now()
 with stride.transaction() as session:
-    decks = due_counts(session, stride.local_user_id, now, stride.settings)
+    decks = due_counts(session, actor, now, stride.settings)
 
 st.title("Stride")
 st.caption("Spaced repetition and worked problems for convolutional neural networks.")

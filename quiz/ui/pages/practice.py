@@ -23,11 +23,13 @@ from quiz.ui.exercise_view import (
     show_prompt,
     show_solution,
 )
+from quiz.ui.session import current_actor
 from quiz.ui.state import get_stride
 
 MIXED = "mixed"
 
 stride = get_stride()
+actor = current_actor()
 state = st.session_state
 params = st.query_params
 
@@ -121,9 +123,7 @@ def _answer_area(exercise: Exercise) -> None:
         elapsed = int((time.monotonic() - state.practice_started) * 1000)
         context = AttemptContext(elapsed, state.practice_hint, state.practice_solution)
         with stride.transaction() as session:
-            result = submit_practice(
-                session, stride.local_user_id, exercise, raw or "", context, utc_now()
-            )
+            result = submit_practice(session, actor, exercise, raw or "", context, utc_now())
         state.practice_grade = result.grade
     if state.practice_grade is not None:
         show_grade(state.practice_grade, exercise)

@@ -31,12 +31,14 @@ from quiz.ui.exercise_view import (
     show_prompt,
     show_solution,
 )
+from quiz.ui.session import current_actor
 from quiz.ui.state import get_stride
 from quiz.ui.text import describe_due, escape_markdown, show_card_text
 
 ALL_DECKS = 0
 
 stride = get_stride()
+actor = current_actor()
 state = st.session_state
 state.setdefault("study_answered", 0)
 state.setdefault("study_revealed", False)
@@ -72,7 +74,7 @@ def _answer(card_id: int, reps: int, rating: Rating) -> None:
         try:
             answer_card(
                 session,
-                stride.local_user_id,
+                actor,
                 card_id,
                 rating,
                 now,
@@ -90,7 +92,7 @@ def _answer(card_id: int, reps: int, rating: Rating) -> None:
         _show(
             next_card(
                 session,
-                stride.local_user_id,
+                actor,
                 now,
                 stride.settings,
                 deck_id=_deck_filter(),
@@ -101,8 +103,8 @@ def _answer(card_id: int, reps: int, rating: Rating) -> None:
 
 def _undo() -> None:
     with stride.transaction() as session:
-        card_id = undo_last_answer(session, stride.local_user_id)
-        card = load_study_card(session, stride.local_user_id, card_id) if card_id else None
+        card_id = undo_last_answer(session, actor)
+        card = load_study_card(session, actor, card_id) if card_id else None
     if card is None:
         state.study_notice = "There is nothing to undo."
         state.study_undo_available = False
@@ -121,7 +123,7 @@ def _change_deck() -> None:
 
 now = utc_now()
 with stride.transaction() as session:
-    decks = due_counts(session, stride.local_user_id, now, stride.settings)
+    decks = due_counts(session, actor, now, stride.settings)
 
 deck_titles = {ALL_DECKS: "All decks", **{deck.deck_id: deck.title for deck in decks}}
 requested = st.query_params.get("deck", "")
@@ -147,16 +149,14 @@ review = sum(deck.review for deck in selected)
 
 with stride.transaction() as session:
     card = (
-        load_study_card(session, stride.local_user_id, state.study_card_id)
+        load_study_card(session, actor, state.study_card_id)
         if state.study_card_id is not None
         else None
     )
     if card is not None and _deck_filter() not in (None, card.deck_id):
         card = None  # left over from another deck
     if card is None:
-        card = next_card(
-            session, stride.local_user_id, now, stride.settings, deck_id=_deck_filter()
-        )
+        card = next_card(session, actor, now, stride.settings, deck_id=_deck_filter())
         _show(card)
 
 remaining = new + learning + review
@@ -210,7 +210,7 @@ def _exercise_item(card: StudyCard) -> None:
     result = state.get("study_item_result")
     # Once answered, keep showing the variant that was answered (the item's review count, and so
     # the variant it would generate now, has moved on).
-    exercise = result[2] if result else exercise_for_item(stride.local_user_id, card)
+    exercise = result[2] if result else exercise_for_item(actor, card)
     st.caption(
         f"Exercise · {card.front} · `{exercise.family}` seed {exercise.seed}, difficulty "
         f"{exercise.difficulty} · a new variant each time it comes back"
@@ -260,7 +260,7 @@ def _submit_item(card: StudyCard, exercise: Exercise, raw: str) -> None:
         with stride.transaction() as session:
             result = submit_item(
                 session,
-                stride.local_user_id,
+                actor,
                 card,
                 exercise,
                 raw,
@@ -286,7 +286,7 @@ def _continue_after_item(card_id: int) -> None:
         _show(
             next_card(
                 session,
-                stride.local_user_id,
+                actor,
                 utc_now(),
                 stride.settings,
                 deck_id=_deck_filter(),

@@ -82,10 +82,10 @@ def test_ranges_are_stored_used_for_items_and_exported(stride: Stride) -> None:
             "height": IntRange(28, 64),
             "kernel": (3, 5),
         }
-        item = load_study_card(session, stride.local_user_id, card.id)
+        item = load_study_card(session, stride.local_actor, card.id)
         exported = deck_for_export(session, card.deck_id)
     assert item is not None
-    exercise = exercise_for_item(stride.local_user_id, item)
+    exercise = exercise_for_item(stride.local_actor, item)
     assert 28 <= exercise.params["height"] <= 64 and set(exercise.params["kernel"]) <= {3, 5}
     (entry,) = [c.exercise for c in exported.cards if c.exercise]
     assert dict(entry.params) == {"height": IntRange(28, 64), "kernel": (3, 5)}

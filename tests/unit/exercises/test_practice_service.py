@@ -54,21 +54,21 @@ def test_matrices_get_more_time_to_be_quick() -> None:
 def _item(stride: Stride):  # type: ignore[no-untyped-def]
     with stride.transaction() as session:
         card_id = session.scalar(select(Card.id).where(Card.exercise_family == "conv-output-size"))
-        return load_study_card(session, stride.local_user_id, card_id)
+        return load_study_card(session, stride.local_actor, card_id)
 
 
 def test_practice_attempts_are_logged_but_format_errors_are_not(stride: Stride) -> None:
     exercise = make_exercise("conv-output-size", 7, 2)
     with stride.transaction() as session:
         bad = submit_practice(
-            session, stride.local_user_id, exercise, "48 by 4x", AttemptContext(), NOON
+            session, stride.local_actor, exercise, "48 by 4x", AttemptContext(), NOON
         )
         wrong = submit_practice(
-            session, stride.local_user_id, exercise, "128 × 62 × 62", AttemptContext(5000), NOON
+            session, stride.local_actor, exercise, "128 × 62 × 62", AttemptContext(5000), NOON
         )
         right = submit_practice(
             session,
-            stride.local_user_id,
+            stride.local_actor,
             exercise,
             exercise.answer,
             AttemptContext(9000, used_hint=True),
@@ -90,12 +90,12 @@ def test_practice_attempts_are_logged_but_format_errors_are_not(stride: Stride) 
 def test_a_scheduled_item_is_rated_and_comes_back_as_a_new_variant(stride: Stride) -> None:
     item = _item(stride)
     assert item.is_exercise and item.exercise_difficulty == 2
-    first = exercise_for_item(stride.local_user_id, item)
-    assert first == exercise_for_item(stride.local_user_id, item)  # stable within a review
+    first = exercise_for_item(stride.local_actor, item)
+    assert first == exercise_for_item(stride.local_actor, item)  # stable within a review
     with stride.transaction() as session:
         result = submit_item(
             session,
-            stride.local_user_id,
+            stride.local_actor,
             item,
             first,
             first.answer,
@@ -110,16 +110,16 @@ def test_a_scheduled_item_is_rated_and_comes_back_as_a_new_variant(stride: Strid
         assert attempt.review_id == session.scalar(select(ReviewLog.id))
     again = _item(stride)
     assert again.schedule.reps == 1
-    assert exercise_for_item(stride.local_user_id, again).seed != first.seed
+    assert exercise_for_item(stride.local_actor, again).seed != first.seed
 
 
 def test_a_format_error_on_an_item_rates_nothing(stride: Stride) -> None:
     item = _item(stride)
-    exercise = exercise_for_item(stride.local_user_id, item)
+    exercise = exercise_for_item(stride.local_actor, item)
     with stride.transaction() as session:
         result = submit_item(
             session,
-            stride.local_user_id,
+            stride.local_actor,
             item,
             exercise,
             "banana",
@@ -133,11 +133,11 @@ def test_a_format_error_on_an_item_rates_nothing(stride: Stride) -> None:
 
 def test_undo_of_an_item_removes_its_attempt_and_restores_the_variant(stride: Stride) -> None:
     item = _item(stride)
-    exercise = exercise_for_item(stride.local_user_id, item)
+    exercise = exercise_for_item(stride.local_actor, item)
     with stride.transaction() as session:
         submit_item(
             session,
-            stride.local_user_id,
+            stride.local_actor,
             item,
             exercise,
             "1 × 1 × 1",
@@ -146,9 +146,9 @@ def test_undo_of_an_item_removes_its_attempt_and_restores_the_variant(stride: St
             stride.scheduler,
         )
     with stride.transaction() as session:
-        assert undo_last_answer(session, stride.local_user_id) == item.card_id
+        assert undo_last_answer(session, stride.local_actor) == item.card_id
         assert session.scalar(select(func.count(Attempt.id))) == 0
-    assert exercise_for_item(stride.local_user_id, _item(stride)) == exercise
+    assert exercise_for_item(stride.local_actor, _item(stride)) == exercise
 
 
 def test_variant_seeds_differ_by_user_item_and_review() -> None:
@@ -159,11 +159,11 @@ def test_variant_seeds_differ_by_user_item_and_review() -> None:
 
 def test_wrong_answers_are_rated_again_and_due_soon(stride: Stride) -> None:
     item = _item(stride)
-    exercise = exercise_for_item(stride.local_user_id, item)
+    exercise = exercise_for_item(stride.local_actor, item)
     with stride.transaction() as session:
         result = submit_item(
             session,
-            stride.local_user_id,
+            stride.local_actor,
             item,
             exercise,
             "1 × 1 × 1",

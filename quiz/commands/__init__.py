@@ -1,0 +1,1 @@
+"""Subcommands of the ``stride`` command, one module per group (wired in :mod:`quiz.cli`)."""

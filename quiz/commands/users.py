@@ -1,0 +1,244 @@
+"""``stride user``: accounts for classroom mode (``STRIDE_AUTH=password``).
+
+stride user add NAME --role instructor|student [--name "Full Name"]
+                [--password-stdin | --generate-password]      (default: prompt twice)
+stride user import ROSTER.csv -o PASSWORDS.csv                one-time passwords to a new file
+stride user list                                              username, role, state
+stride user reset-password NAME [--password-stdin]            a one-time password, printed once
+stride user deactivate NAME | activate NAME
+
+Passwords are never echoed or logged; a generated one is printed once (``add``, ``reset``) or
+written once to a file only its owner can read (``import``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from quiz.services.access import COMMAND_LINE
+from quiz.store.models import ROLES
+
+
+def add_user_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``user add|import|list|reset-password|deactivate|activate`` to ``stride``."""
+    user = commands.add_parser("user", help="accounts for classroom mode")
+    user.set_defaults(handler=lambda _args, _extra: user.print_help())
+    sub = user.add_subparsers(title="user commands", metavar="COMMAND")
+
+    add = sub.add_parser("add", help="create an account (password prompted unless a flag says)")
+    add.add_argument("name", help="the username (letters, digits, . _ - @)")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--name", dest="display_name", default="", help="the person's full name")
+    source = add.add_mutually_exclusive_group()
+    source.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    source.add_argument(
+        "--generate-password",
+        action="store_true",
+        help="generate a one-time password and print it once (changed at first sign-in)",
+    )
+    add.set_defaults(handler=_user_add)
+
+    roster = sub.add_parser(
+        "import", help="create the accounts of a roster CSV (username[,display_name][,role])"
+    )
+    roster.add_argument("roster", help="the CSV file; its first row names the columns")
+    roster.add_argument(
+        "-o",
+        "--passwords-out",
+        required=True,
+        help="a new file for the one-time passwords (readable by you only)",
+    )
+    roster.set_defaults(handler=_user_import)
+
+    listing = sub.add_parser("list", help="every account: username, role, name, state")
+    listing.set_defaults(handler=_user_list)
+
+    reset = sub.add_parser("reset-password", help="give an account a new password")
+    reset.add_argument("name")
+    reset.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the new password from standard input (default: a printed one-time password)",
+    )
+    reset.set_defaults(handler=_user_reset)
+
+    for verb, active in (("deactivate", False), ("activate", True)):
+        command = sub.add_parser(verb, help=f"{verb} an account (a deactivated one cannot sign in)")
+        command.add_argument("name")
+        command.set_defaults(handler=_user_set_active, active=active)
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    """The password from standard input or a prompt (typed twice); None after a message."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            print("stride: no password on standard input", file=sys.stderr)
+            return None
+        return password
+    if not sys.stdin.isatty():
+        print(
+            "stride: no terminal to ask for a password; use --password-stdin or "
+            "--generate-password",
+            file=sys.stderr,
+        )
+        return None
+    password = getpass.getpass("Password: ")
+    if password != getpass.getpass("Password again: "):
+        print("stride: the two passwords differ; nothing was changed", file=sys.stderr)
+        return None
+    return password
+
+
+def _user_add(args: argparse.Namespace, _extra: list[str]) -> int:
+    from quiz.runtime import Stride
+    from quiz.scheduling import utc_now
+    from quiz.services.accounts import AccountError, create_user
+    from quiz.services.passwords import generate_password
+
+    generated = args.generate_password
+    password = generate_password() if generated else _read_password(args.password_stdin)
+    if password is None:
+        return 1
+    stride = Stride.open()
+    try:
+        with stride.transaction() as session:
+            account = create_user(
+                session,
+                COMMAND_LINE,
+                args.name,
+                args.role,
+                password,
+                utc_now(),
+                display_name=args.display_name,
+                one_time=generated,
+            )
+    except AccountError as error:
+        print(f"stride: {error}; nothing was created", file=sys.stderr)
+        return 1
+    finally:
+        stride.close()
+    print(f"created {account.role} {account.username}")
+    if generated:
+        print(f"one-time password (shown once, changed at first sign-in): {password}")
+    return 0
+
+
+def _user_import(args: argparse.Namespace, _extra: list[str]) -> int:
+    from quiz.runtime import Stride
+    from quiz.scheduling import utc_now
+    from quiz.services.accounts import AccountError, create_accounts
+    from quiz.services.roster import RosterError, parse_roster
+
+    try:
+        entries = parse_roster(Path(args.roster).read_bytes())
+    except OSError as error:
+        print(f"stride: cannot read {args.roster}: {error.strerror}", file=sys.stderr)
+        return 1
+    except RosterError as error:
+        for problem in error.problems:
+            print(f"{args.roster}: {problem}", file=sys.stderr)
+        print("nothing was imported", file=sys.stderr)
+        return 1
+    out = Path(args.passwords_out)
+    try:  # claim the output first: passwords that cannot be written must not be created
+        handle = os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w")
+    except FileExistsError:
+        print(f"stride: {out} exists; choose a new file for the passwords", file=sys.stderr)
+        return 1
+    stride = Stride.open()
+    try:
+        with handle, stride.transaction() as session:
+            rows = [(e.username, e.display_name, e.role) for e in entries]
+            created, skipped = create_accounts(session, COMMAND_LINE, rows, utc_now())
+            writer = csv.writer(handle)
+            writer.writerow(["username", "role", "one_time_password"])
+            writer.writerows((c.username, c.role, c.password) for c in created)
+    except (AccountError, OSError) as error:
+        out.unlink(missing_ok=True)
+        print(f"stride: {error}; nothing was imported", file=sys.stderr)
+        return 1
+    finally:
+        stride.close()
+    print(f"created {len(created)} accounts; one-time passwords are in {out}")
+    if skipped:
+        print(f"skipped {len(skipped)} existing: {', '.join(skipped)}")
+    return 0
+
+
+def _user_list(_args: argparse.Namespace, _extra: list[str]) -> int:
+    from quiz.runtime import Stride
+    from quiz.services.accounts import list_accounts
+
+    stride = Stride.open()
+    try:
+        with stride.transaction() as session:
+            accounts = list_accounts(session, COMMAND_LINE)
+    finally:
+        stride.close()
+    if not accounts:
+        print("no accounts yet; add one with `stride user add NAME --role instructor`")
+    for account in accounts:
+        flags = [] if account.active else ["deactivated"]
+        if account.must_change_password:
+            flags.append("one-time password")
+        suffix = f"  ({', '.join(flags)})" if flags else ""
+        print(f"{account.username:<24} {account.role:<10} {account.display_name}{suffix}".rstrip())
+    return 0
+
+
+def _user_reset(args: argparse.Namespace, _extra: list[str]) -> int:
+    from quiz.runtime import Stride
+    from quiz.scheduling import utc_now
+    from quiz.services.accounts import AccountError, find_account, reset_password, set_password
+
+    password = _read_password(True) if args.password_stdin else None
+    if args.password_stdin and password is None:
+        return 1
+    stride = Stride.open()
+    try:
+        with stride.transaction() as session:
+            account = find_account(session, COMMAND_LINE, args.name)
+            if account is None:
+                print(f"stride: no account {args.name!r}", file=sys.stderr)
+                return 1
+            if password is None:
+                password = reset_password(session, COMMAND_LINE, account.user_id, utc_now())
+                print(f"one-time password for {account.username} (shown once): {password}")
+            else:
+                set_password(session, COMMAND_LINE, account.user_id, password)
+                print(f"password of {account.username} changed")
+    except AccountError as error:
+        print(f"stride: {error}; nothing was changed", file=sys.stderr)
+        return 1
+    finally:
+        stride.close()
+    return 0
+
+
+def _user_set_active(args: argparse.Namespace, _extra: list[str]) -> int:
+    from quiz.runtime import Stride
+    from quiz.services.accounts import AccountError, find_account, set_active
+
+    stride = Stride.open()
+    try:
+        with stride.transaction() as session:
+            account = find_account(session, COMMAND_LINE, args.name)
+            if account is None:
+                print(f"stride: no account {args.name!r}", file=sys.stderr)
+                return 1
+            set_active(session, COMMAND_LINE, account.user_id, args.active)
+    except AccountError as error:
+        print(f"stride: {error}", file=sys.stderr)
+        return 1
+    finally:
+        stride.close()
+    print(f"{account.username} {'activated' if args.active else 'deactivated'}")
+    return 0

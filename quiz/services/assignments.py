@@ -1,0 +1,941 @@
+"""Auto-graded assignments: creating them, each student's variants, the student's view, submitting.
+
+The reporting half (gradebook, submission history, CSV export, regrading) is
+:mod:`quiz.services.gradebook`. Every function takes the acting user (:class:`Actor`) and checks
+it before reading or writing anything.
+
+Rules
+=====
+
+**Who.** Only instructors create, reschedule and delete assignments. An assignment is given to every
+student account, present and future (``for_all_students``), or only to the students listed as its
+members. A student can open and answer only the assignments given to them; for any other id,
+existing or not, the refusal is the same :class:`PermissionDenied`, so ids cannot be probed.
+Instructors may open any assignment at any time to preview it (with variants seeded by their own
+id) but do not submit answers.
+
+**When.** Answers are accepted from ``opens_at`` to ``due_at``, both included. Before ``opens_at``
+a student cannot open the assignment; after ``due_at`` it is closed.
+
+**Variants.** The problem a student sees for an item is seeded by
+``sha256("assignment:{assignment_id}:{user_id}:{item_id}:{attempt}")`` (first 4 bytes, 31 bits):
+in *homework* mode each attempt ``k = 1, 2, …`` gets a new variant; in *exam* mode the attempt is
+left out of the hash (``…:{item_id}:exam``), so each student has one variant per item. The
+variant is ``make_constrained(family, seed, difficulty, item params)``; the stored
+``Submission.seed`` is the seed of the variant actually shown (``Exercise.seed``), so
+``family.make(seed, difficulty)`` regenerates it exactly for regrading.
+
+**Attempts.** At most ``max_attempts`` graded answers per item (1–20). An answer the grader cannot
+read (a format error) is returned to the student, not recorded, and uses no attempt. Attempt
+numbers are 1, 2, …; ``(item, student, attempt_number)`` is unique, so a double submit records one
+attempt and the second is refused (:class:`DuplicateSubmission`).
+
+**Credit.** ``score_k`` in [0, 1] is the grader's score of attempt ``k``.
+
+* homework: ``credit_k = score_k``;
+* exam: ``credit_k = score_k × c[min(k, len(c)) − 1]`` for the credit schedule ``c``
+  (default ``1, 0.7, 0.5``: a right answer on attempt 2 earns 0.7; attempts past its end keep its
+  last value);
+* item credit = ``max_k credit_k`` (0 without attempts), so a later right answer earns its full
+  (scheduled) credit and a worse later answer never lowers it;
+* item points = item credit × item points; the score = Σ item points; the maximum = Σ points.
+
+**Feedback.** Homework shows each graded answer's score, mistake and worked solution at once.
+An exam says only "Answer recorded, attempt k of n" until ``due_at`` has passed — no score, no
+correctness, not even through the status — and then everything, including each attempt's
+variant with its worked solution.
+
+**Status** (a student's list): ``upcoming`` before ``opens_at``; ``closed`` after ``due_at``;
+otherwise ``done`` when every item is correct or out of attempts (in an exam before the due
+time: out of attempts only, so the status reveals nothing), ``due soon`` when ``due_at`` is within
+48 hours, else ``open``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from quiz.exercises.base import DIFFICULTIES, Exercise, grade_exercise
+from quiz.exercises.constraints import make_constrained, params_from_json
+from quiz.exercises.registry import FAMILIES, get_family
+from quiz.grading import Grade
+from quiz.scheduling import utc_now
+from quiz.services.access import Actor, PermissionDenied, require_instructor
+from quiz.store.models import (
+    ASSIGNMENT_MODES,
+    CARD_KIND_EXERCISE,
+    MODE_EXAM,
+    ROLE_STUDENT,
+    Assignment,
+    AssignmentItem,
+    AssignmentMember,
+    Card,
+    Submission,
+    User,
+)
+
+SEED_MASK = 2**31 - 1
+DEFAULT_CREDIT_SCHEDULE = (1.0, 0.7, 0.5)
+MAX_ATTEMPTS = 20
+MAX_POINTS = 1000.0
+MAX_COPIES = 50
+MAX_TITLE_CHARS = 500
+DUE_SOON = timedelta(hours=48)
+
+STATUS_UPCOMING = "upcoming"
+STATUS_OPEN = "open"
+STATUS_DUE_SOON = "due soon"
+STATUS_CLOSED = "closed"
+STATUS_DONE = "done"
+
+NOT_GIVEN_TO_YOU = "This assignment does not exist or was not given to you."
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+class AssignmentSpecError(ValueError):
+    """An assignment that cannot be saved; ``problems`` lists every reason, in plain sentences."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("The assignment was not saved:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+class AssignmentNotFoundError(LookupError):
+    """An instructor named an assignment id that does not exist."""
+
+
+class AssignmentNotOpenError(ValueError):
+    """A student tried to open an assignment before ``opens_at``; the message says when it opens."""
+
+
+class SubmissionRefused(ValueError):
+    """An answer that was not accepted; the message is for the student."""
+
+
+class DuplicateSubmission(SubmissionRefused):
+    """The same attempt was submitted twice at once (double click, two tabs): one was recorded."""
+
+
+class ItemNotInAssignment(SubmissionRefused, PermissionDenied):
+    """The item id is not one of this assignment's (whether it exists elsewhere or not).
+
+    It is both a :class:`SubmissionRefused` (a student's form names a wrong item) and a
+    :class:`PermissionDenied` (an item of an assignment the student may not answer).
+    """
+
+
+# --- specs -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """``count`` problem slots worth ``points`` each: a family at a difficulty, or a deck entry.
+
+    With ``card_id`` (an exercise entry of a deck) the family, difficulty and parameter ranges are
+    copied from the card, and ``family``/``difficulty`` here are ignored (may be ``None``).
+    """
+
+    family: str | None
+    difficulty: int | None = 2
+    count: int = 1
+    points: float = 1.0
+    card_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AssignmentSpec:
+    """What an instructor fills in (``student_ids=None``: every student, now and later)."""
+
+    title: str
+    instructions: str
+    mode: str
+    opens_at: datetime
+    due_at: datetime
+    max_attempts: int
+    items: Sequence[ItemSpec]
+    credit_schedule: Sequence[float] = DEFAULT_CREDIT_SCHEDULE
+    student_ids: Sequence[int] | None = None
+
+
+# --- results -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssignmentSummary:
+    """One line of an assignment list.
+
+    For a student: ``status`` (see the module rules), ``score`` so far (``None`` while an exam's
+    results are hidden) out of ``max_score``, and ``done``. For an instructor: ``students`` it is
+    given to and ``submissions`` recorded (``score`` is ``None``, ``done`` false).
+    """
+
+    assignment_id: int
+    title: str
+    mode: str
+    opens_at: datetime
+    due_at: datetime
+    status: str
+    items: int
+    max_score: float
+    score: float | None = None
+    done: bool = False
+    students: int | None = None
+    submissions: int | None = None
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    """One past answer. Score fields are ``None`` while hidden (an exam before its due time);
+    ``exercise`` is the variant answered, with its worked solution, once feedback is allowed."""
+
+    attempt_number: int
+    submitted_at: datetime
+    raw_answer: str
+    score: float | None
+    credit: float | None
+    correct: bool | None
+    mistake: str | None
+    mistake_description: str | None
+    exercise: Exercise | None
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One problem as the student sees it now.
+
+    ``exercise`` is the variant to answer: the next attempt's (homework) or the only one (exam);
+    once attempts run out, the last one answered. ``credit`` (0–1) and ``points_earned`` are the
+    best so far, ``None`` while hidden; ``correct`` is whether any attempt was right.
+    """
+
+    item_id: int
+    position: int
+    points: float
+    family: str
+    family_title: str
+    difficulty: int
+    exercise: Exercise
+    attempts_used: int
+    attempts_left: int
+    credit: float | None
+    points_earned: float | None
+    correct: bool | None
+    attempts: tuple[AttemptView, ...] = ()
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    """An assignment opened by a student (or previewed by an instructor, ``preview`` true).
+
+    ``accepting`` says whether answers are accepted now; ``feedback_visible`` whether scores and
+    solutions are shown (homework: always; exam: after ``due_at``). ``score`` is ``None`` while
+    hidden.
+    """
+
+    assignment_id: int
+    title: str
+    instructions: str
+    mode: str
+    opens_at: datetime
+    due_at: datetime
+    max_attempts: int
+    credit_schedule: tuple[float, ...]
+    status: str
+    accepting: bool
+    feedback_visible: bool
+    preview: bool
+    score: float | None
+    max_score: float
+    items: tuple[ItemView, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """What a submit did and what the student may see now.
+
+    ``recorded`` is false for a format error (``grade.format_error`` says what was expected; no
+    attempt used). For a recorded homework attempt ``grade`` is the full grade and ``credit`` /
+    ``item_credit`` (best so far) are set; in an exam they are ``None`` and ``message`` is only
+    "Answer recorded, attempt k of n."
+    """
+
+    recorded: bool
+    message: str
+    attempt_number: int | None
+    attempts_left: int
+    grade: Grade | None
+    credit: float | None = None
+    item_credit: float | None = None
+    submission_id: int | None = None
+
+
+# --- rules shared with the gradebook -----------------------------------------------------------
+
+
+def assignment_seed(
+    assignment_id: int, user_id: int, item_id: int, attempt_number: int | None
+) -> int:
+    """The seed of a student's variant; ``attempt_number=None`` is the exam's single variant.
+
+    ``sha256("assignment:{assignment_id}:{user_id}:{item_id}:{attempt_number or 'exam'}")``, first
+    4 bytes, masked to 31 bits: stable across runs and machines, different for every student.
+    """
+    attempt = "exam" if attempt_number is None else str(attempt_number)
+    digest = hashlib.sha256(f"assignment:{assignment_id}:{user_id}:{item_id}:{attempt}".encode())
+    return int.from_bytes(digest.digest()[:4], "big") & SEED_MASK
+
+
+def variant(item: AssignmentItem, mode: str, user_id: int, attempt_number: int) -> Exercise:
+    """The variant ``user_id`` answers at ``attempt_number`` (any attempt in exam mode: one)."""
+    seed = assignment_seed(
+        item.assignment_id, user_id, item.id, None if mode == MODE_EXAM else attempt_number
+    )
+    constraints = params_from_json(json.loads(item.params or "{}"))
+    return make_constrained(get_family(item.family), seed, item.difficulty, constraints)
+
+
+def regenerate(item: AssignmentItem, seed: int) -> Exercise:
+    """The variant a stored submission answered (``Submission.seed`` is the variant's own seed)."""
+    return get_family(item.family).make(seed, item.difficulty)
+
+
+def parse_credit_schedule(text: str) -> tuple[float, ...]:
+    """``"1,0.7,0.5"`` → ``(1.0, 0.7, 0.5)`` (an empty text is ``(1.0,)``)."""
+    values = tuple(float(part) for part in text.split(",") if part.strip())
+    return values or (1.0,)
+
+
+def attempt_credit(
+    mode: str, schedule: Sequence[float], attempt_number: int, score: float
+) -> float:
+    """Credit of one attempt: homework ``score``; exam ``score × c[min(k, len(c)) − 1]``."""
+    if mode != MODE_EXAM:
+        return score
+    return score * schedule[min(attempt_number, len(schedule)) - 1]
+
+
+def feedback_visible(assignment: Assignment, now: datetime) -> bool:
+    """Homework: always. Exam: once ``due_at`` has passed."""
+    return assignment.mode != MODE_EXAM or now > assignment.due_at
+
+
+def family_title(family_id: str) -> str:
+    family = FAMILIES.get(family_id)
+    return family.title if family is not None else family_id
+
+
+def mistake_description(family_id: str, tag: str | None) -> str | None:
+    """The family's short description of a mistake tag (``None`` when it has none)."""
+    family = FAMILIES.get(family_id)
+    if tag is None or family is None:
+        return None
+    return family.mistake_tags.get(tag)
+
+
+def is_given_to(session: Session, assignment: Assignment, actor: Actor) -> bool:
+    """Whether ``actor`` is a student this assignment was given to."""
+    if actor.role != ROLE_STUDENT:
+        return False
+    if assignment.for_all_students:
+        return True
+    member = select(AssignmentMember.id).where(
+        AssignmentMember.assignment_id == assignment.id,
+        AssignmentMember.user_id == actor.user_id,
+    )
+    return session.scalar(member) is not None
+
+
+def student_assignment(session: Session, actor: Actor, assignment_id: int) -> Assignment:
+    """The assignment if it was given to ``actor``; the same refusal whether it exists or not."""
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None or not is_given_to(session, assignment, actor):
+        raise PermissionDenied(NOT_GIVEN_TO_YOU)
+    return assignment
+
+
+def instructor_assignment(
+    session: Session, actor: Actor, assignment_id: int, action: str
+) -> Assignment:
+    """The assignment, after checking that ``actor`` is an instructor (who may ``action``)."""
+    require_instructor(actor, action)
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise AssignmentNotFoundError(f"There is no assignment {assignment_id}.")
+    return assignment
+
+
+def when(moment: datetime) -> str:
+    """A datetime as shown in messages: ``2026-11-25 12:00 UTC``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# --- creating ----------------------------------------------------------------------------------
+
+
+def create_assignment(session: Session, actor: Actor, spec: AssignmentSpec, now: datetime) -> int:
+    """Validate ``spec`` and save it (instructors only); return the new assignment's id.
+
+    Every problem is reported at once in one :class:`AssignmentSpecError`; nothing is written
+    then. Each item spec becomes ``count`` items (positions 1, 2, … in order); an item from a deck
+    entry copies the entry's family, difficulty and parameter ranges, so editing the deck later
+    does not change the assignment.
+    """
+    require_instructor(actor, "create assignments")
+    problems = _spec_problems(session, spec)
+    if problems:
+        raise AssignmentSpecError(problems)
+    creator = session.get(User, actor.user_id)
+    assignment = Assignment(
+        title=spec.title.strip(),
+        instructions=spec.instructions.strip(),
+        mode=spec.mode,
+        opens_at=spec.opens_at,
+        due_at=spec.due_at,
+        max_attempts=spec.max_attempts,
+        credit_schedule=",".join(format(float(v), ".10g") for v in spec.credit_schedule),
+        for_all_students=spec.student_ids is None,
+        created_by=creator.id if creator is not None else None,
+        created_at=now,
+        updated_at=now,
+    )
+    position = 0
+    for item in spec.items:
+        family, difficulty, params = item.family, item.difficulty, None
+        if item.card_id is not None:
+            card = session.get(Card, item.card_id)
+            assert card is not None  # checked by _spec_problems
+            family, difficulty, params = (
+                card.exercise_family,
+                card.exercise_difficulty or 2,
+                card.exercise_params,
+            )
+        for _ in range(item.count):
+            position += 1
+            assignment.items.append(
+                AssignmentItem(
+                    position=position,
+                    family=family,
+                    difficulty=difficulty,
+                    params=params,
+                    card_id=item.card_id,
+                    points=float(item.points),
+                )
+            )
+    session.add(assignment)
+    session.flush()
+    for user_id in dict.fromkeys(spec.student_ids or ()):
+        session.add(AssignmentMember(assignment_id=assignment.id, user_id=user_id))
+    session.flush()
+    return assignment.id
+
+
+def delete_assignment(session: Session, actor: Actor, assignment_id: int) -> None:
+    """Delete an assignment with its items, members and submissions (instructors only)."""
+    assignment = instructor_assignment(session, actor, assignment_id, "delete assignments")
+    session.delete(assignment)
+    session.flush()
+
+
+def update_assignment_times(
+    session: Session,
+    actor: Actor,
+    assignment_id: int,
+    opens_at: datetime,
+    due_at: datetime,
+    now: datetime | None = None,
+) -> None:
+    """Move an assignment's opening and due times, e.g. to extend a deadline (instructors only).
+
+    Recorded submissions are kept as they are. The same time rules as creating apply
+    (:class:`AssignmentSpecError`).
+    """
+    assignment = instructor_assignment(session, actor, assignment_id, "change assignments")
+    problems = _time_problems(opens_at, due_at)
+    if problems:
+        raise AssignmentSpecError(problems)
+    assignment.opens_at = opens_at
+    assignment.due_at = due_at
+    assignment.updated_at = now or utc_now()
+    session.flush()
+
+
+def _spec_problems(session: Session, spec: AssignmentSpec) -> list[str]:
+    problems: list[str] = []
+    title = spec.title.strip() if isinstance(spec.title, str) else ""
+    if not title:
+        problems.append("The title is empty: give the assignment a title.")
+    elif len(title) > MAX_TITLE_CHARS:
+        problems.append(
+            f"The title is {len(title)} characters long; at most {MAX_TITLE_CHARS} are allowed."
+        )
+    if spec.mode not in ASSIGNMENT_MODES:
+        problems.append(f"The mode must be 'homework' or 'exam'; got {spec.mode!r}.")
+    problems += _time_problems(spec.opens_at, spec.due_at)
+    if not _whole_in(spec.max_attempts, 1, MAX_ATTEMPTS):
+        problems.append(
+            f"Attempts per problem must be a whole number from 1 to {MAX_ATTEMPTS}; "
+            f"got {spec.max_attempts!r}."
+        )
+    problems += _schedule_problems(spec.credit_schedule)
+    if not spec.items:
+        problems.append("The assignment has no problems: add at least one item.")
+    for number, item in enumerate(spec.items, start=1):
+        problems += [f"Item {number}: {p}" for p in _item_problems(session, item)]
+    if spec.student_ids is not None:
+        problems += _member_problems(session, spec.student_ids)
+    return problems
+
+
+def _time_problems(opens_at: Any, due_at: Any) -> list[str]:
+    problems = []
+    for name, value in (("opening time", opens_at), ("due time", due_at)):
+        if not isinstance(value, datetime):
+            problems.append(f"The {name} must be a date and time; got {value!r}.")
+        elif value.tzinfo is None or value.utcoffset() is None:
+            problems.append(
+                f"The {name} ({value:%Y-%m-%d %H:%M}) has no time zone: give a timezone-aware "
+                "UTC datetime."
+            )
+    if not problems and due_at <= opens_at:
+        problems.append(
+            f"The due time ({when(due_at)}) must be after the opening time ({when(opens_at)})."
+        )
+    return problems
+
+
+def _schedule_problems(schedule: Sequence[float]) -> list[str]:
+    values = list(schedule)
+    if not values:
+        return ["The credit schedule is empty: give the credit of attempt 1 at least (e.g. 1)."]
+    if not all(_is_number(v) for v in values):
+        return [f"The credit schedule must be numbers; got {values!r}."]
+    problems = [
+        f"Credit schedule value {v:g} (attempt {k}) must be more than 0 and at most 1."
+        for k, v in enumerate(values, start=1)
+        if not 0 < v <= 1
+    ]
+    for k in range(1, len(values)):
+        if values[k] > values[k - 1]:
+            problems.append(
+                "The credit schedule must not increase from one attempt to the next; attempt "
+                f"{k + 1} earns {values[k]:g}, more than attempt {k}'s {values[k - 1]:g}."
+            )
+    return problems
+
+
+def _item_problems(session: Session, item: ItemSpec) -> list[str]:
+    problems = []
+    if not _whole_in(item.count, 1, MAX_COPIES):
+        problems.append(
+            f"the count of copies must be a whole number from 1 to {MAX_COPIES}; "
+            f"got {item.count!r}."
+        )
+    if not (_is_number(item.points) and 0 < item.points <= MAX_POINTS):
+        problems.append(
+            f"points must be more than 0 and at most {MAX_POINTS:g}; got {item.points!r}."
+        )
+    if item.card_id is not None:
+        card = session.get(Card, item.card_id)
+        if card is None:
+            problems.append(f"there is no card {item.card_id}.")
+        elif card.kind != CARD_KIND_EXERCISE or card.exercise_family is None:
+            problems.append(
+                f"card {item.card_id} is a flashcard, not an exercise entry of a deck; "
+                "only exercise entries can be assignment problems."
+            )
+        return problems
+    if item.family not in FAMILIES:
+        problems.append(
+            f"unknown exercise family {item.family!r}; expected one of {', '.join(FAMILIES)}."
+        )
+    if item.difficulty not in DIFFICULTIES or isinstance(item.difficulty, bool):
+        problems.append(f"the difficulty must be 1, 2 or 3; got {item.difficulty!r}.")
+    return problems
+
+
+def _member_problems(session: Session, student_ids: Sequence[int]) -> list[str]:
+    ids = list(dict.fromkeys(student_ids))
+    if not ids:
+        return [
+            "The list of students is empty: choose at least one student, "
+            "or give the assignment to all students."
+        ]
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
+    problems = []
+    for user_id in ids:
+        user = users.get(user_id)
+        if user is None:
+            problems.append(f"There is no user {user_id} to give the assignment to.")
+        elif user.role != ROLE_STUDENT:
+            problems.append(f"User {user_id} ({user.username}) is not a student.")
+        elif not user.active:
+            problems.append(f"Student {user_id} ({user.username}) is deactivated.")
+    return problems
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole_in(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+# --- the student's side ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Progress:
+    """One student's submissions on one item, aggregated."""
+
+    used: int = 0
+    best_credit: float = 0.0
+    any_correct: bool = False
+
+
+def status_of(assignment: Assignment, now: datetime, done: bool = False) -> str:
+    """``upcoming`` / ``closed`` / ``done`` / ``due soon`` / ``open`` (see the module rules)."""
+    if now < assignment.opens_at:
+        return STATUS_UPCOMING
+    if now > assignment.due_at:
+        return STATUS_CLOSED
+    if done:
+        return STATUS_DONE
+    return STATUS_DUE_SOON if assignment.due_at - now <= DUE_SOON else STATUS_OPEN
+
+
+def _item_finished(assignment: Assignment, progress: _Progress, reveal: bool) -> bool:
+    out_of_attempts = progress.used >= assignment.max_attempts
+    return out_of_attempts or (reveal and progress.any_correct)
+
+
+def assignments_for(session: Session, actor: Actor, now: datetime) -> list[AssignmentSummary]:
+    """The assignments ``actor`` sees, soonest due first.
+
+    A student: those given to them, with status, score so far (hidden in an exam before the due
+    time) and maximum. An instructor: every assignment, with its students and submissions.
+    """
+    if actor.is_instructor:
+        return _instructor_summaries(session, now)
+    if actor.role != ROLE_STUDENT:
+        return []
+    members = select(AssignmentMember.assignment_id).where(
+        AssignmentMember.user_id == actor.user_id
+    )
+    assignments = session.scalars(
+        select(Assignment)
+        .where(or_(Assignment.for_all_students, Assignment.id.in_(members)))
+        .order_by(Assignment.due_at, Assignment.id)
+    ).all()
+    if not assignments:
+        return []
+    ids = [a.id for a in assignments]
+    items_by_assignment: dict[int, list[AssignmentItem]] = {i: [] for i in ids}
+    for item in session.scalars(
+        select(AssignmentItem).where(AssignmentItem.assignment_id.in_(ids))
+    ):
+        items_by_assignment[item.assignment_id].append(item)
+    progress = _progress(session, actor.user_id, ids)
+    summaries = []
+    for assignment in assignments:
+        items = items_by_assignment[assignment.id]
+        reveal = feedback_visible(assignment, now)
+        done = bool(items) and all(
+            _item_finished(assignment, progress.get(i.id, _Progress()), reveal) for i in items
+        )
+        score = sum(progress.get(i.id, _Progress()).best_credit * i.points for i in items)
+        summaries.append(
+            AssignmentSummary(
+                assignment_id=assignment.id,
+                title=assignment.title,
+                mode=assignment.mode,
+                opens_at=assignment.opens_at,
+                due_at=assignment.due_at,
+                status=status_of(assignment, now, done),
+                items=len(items),
+                max_score=sum(i.points for i in items),
+                score=score if reveal else None,
+                done=done,
+            )
+        )
+    return summaries
+
+
+def _progress(session: Session, user_id: int, assignment_ids: list[int]) -> dict[int, _Progress]:
+    """Per item id: attempts used, best credit and whether any was correct (one grouped query)."""
+    rows = session.execute(
+        select(
+            Submission.item_id,
+            func.count(Submission.id),
+            func.max(Submission.credit),
+            func.max(case((Submission.correct, 1), else_=0)),
+        )
+        .where(Submission.user_id == user_id, Submission.assignment_id.in_(assignment_ids))
+        .group_by(Submission.item_id)
+    )
+    return {
+        item_id: _Progress(int(used), float(best or 0.0), bool(correct))
+        for item_id, used, best, correct in rows
+    }
+
+
+def _instructor_summaries(session: Session, now: datetime) -> list[AssignmentSummary]:
+    assignments = session.scalars(select(Assignment).order_by(Assignment.due_at, Assignment.id))
+    items = {
+        row[0]: (int(row[1]), float(row[2] or 0.0))
+        for row in session.execute(
+            select(
+                AssignmentItem.assignment_id,
+                func.count(AssignmentItem.id),
+                func.sum(AssignmentItem.points),
+            ).group_by(AssignmentItem.assignment_id)
+        )
+    }
+    submissions = dict(
+        session.execute(
+            select(Submission.assignment_id, func.count(Submission.id)).group_by(
+                Submission.assignment_id
+            )
+        ).all()
+    )
+    members = dict(
+        session.execute(
+            select(AssignmentMember.assignment_id, func.count(AssignmentMember.id)).group_by(
+                AssignmentMember.assignment_id
+            )
+        ).all()
+    )
+    all_students = session.scalar(
+        select(func.count(User.id)).where(User.role == ROLE_STUDENT, User.active)
+    )
+    return [
+        AssignmentSummary(
+            assignment_id=a.id,
+            title=a.title,
+            mode=a.mode,
+            opens_at=a.opens_at,
+            due_at=a.due_at,
+            status=status_of(a, now),
+            items=items.get(a.id, (0, 0.0))[0],
+            max_score=items.get(a.id, (0, 0.0))[1],
+            students=int(all_students or 0) if a.for_all_students else int(members.get(a.id, 0)),
+            submissions=int(submissions.get(a.id, 0)),
+        )
+        for a in assignments
+    ]
+
+
+def open_assignment(
+    session: Session, actor: Actor, assignment_id: int, now: datetime
+) -> AssignmentView:
+    """The assignment as ``actor`` sees it now.
+
+    A student must have been given it (else :class:`PermissionDenied`, the same whether the id
+    exists or not) and it must have opened (else :class:`AssignmentNotOpenError` saying when it
+    opens). An instructor may preview any assignment at any time, with their own variants.
+    """
+    if actor.is_instructor:
+        assignment = instructor_assignment(session, actor, assignment_id, "preview assignments")
+    else:
+        assignment = student_assignment(session, actor, assignment_id)
+        if now < assignment.opens_at:
+            raise AssignmentNotOpenError(
+                f"This assignment opens at {when(assignment.opens_at)}; come back then."
+            )
+    reveal = feedback_visible(assignment, now)
+    schedule = parse_credit_schedule(assignment.credit_schedule)
+    submissions: dict[int, list[Submission]] = {item.id: [] for item in assignment.items}
+    for submission in session.scalars(
+        select(Submission)
+        .where(Submission.assignment_id == assignment.id, Submission.user_id == actor.user_id)
+        .order_by(Submission.item_id, Submission.attempt_number)
+    ):
+        submissions.setdefault(submission.item_id, []).append(submission)
+    views = tuple(
+        _item_view(assignment, item, actor.user_id, submissions[item.id], reveal)
+        for item in assignment.items
+    )
+    done = bool(views) and all(v.attempts_left == 0 or (reveal and bool(v.correct)) for v in views)
+    accepting = assignment.opens_at <= now <= assignment.due_at
+    return AssignmentView(
+        assignment_id=assignment.id,
+        title=assignment.title,
+        instructions=assignment.instructions,
+        mode=assignment.mode,
+        opens_at=assignment.opens_at,
+        due_at=assignment.due_at,
+        max_attempts=assignment.max_attempts,
+        credit_schedule=schedule,
+        status=status_of(assignment, now, done),
+        accepting=accepting,
+        feedback_visible=reveal,
+        preview=actor.is_instructor,
+        score=sum(v.points_earned or 0.0 for v in views) if reveal else None,
+        max_score=sum(item.points for item in assignment.items),
+        items=views,
+    )
+
+
+def _item_view(
+    assignment: Assignment,
+    item: AssignmentItem,
+    user_id: int,
+    submissions: list[Submission],
+    reveal: bool,
+) -> ItemView:
+    used = len(submissions)
+    left = max(assignment.max_attempts - used, 0)
+    shown_attempt = used + 1 if left else max(used, 1)
+    best = max((s.credit for s in submissions), default=0.0)
+    attempts = tuple(
+        AttemptView(
+            attempt_number=s.attempt_number,
+            submitted_at=s.created_at,
+            raw_answer=s.raw_answer,
+            score=s.score if reveal else None,
+            credit=s.credit if reveal else None,
+            correct=s.correct if reveal else None,
+            mistake=s.mistake if reveal else None,
+            mistake_description=mistake_description(item.family, s.mistake) if reveal else None,
+            exercise=regenerate(item, s.seed) if reveal else None,
+        )
+        for s in submissions
+    )
+    return ItemView(
+        item_id=item.id,
+        position=item.position,
+        points=item.points,
+        family=item.family,
+        family_title=family_title(item.family),
+        difficulty=item.difficulty,
+        exercise=variant(item, assignment.mode, user_id, shown_attempt),
+        attempts_used=used,
+        attempts_left=left,
+        credit=best if reveal else None,
+        points_earned=best * item.points if reveal else None,
+        correct=any(s.correct for s in submissions) if reveal else None,
+        attempts=attempts,
+    )
+
+
+# --- submitting --------------------------------------------------------------------------------
+
+
+def submit_assignment_answer(
+    session: Session,
+    actor: Actor,
+    assignment_id: int,
+    item_id: int,
+    raw_answer: str,
+    now: datetime,
+    duration_ms: int | None = None,
+) -> SubmissionResult:
+    """Grade a student's answer to one item and record it as their next attempt.
+
+    Refused with :class:`PermissionDenied` when the assignment was not given to ``actor``
+    (instructors included: they preview, not submit); with :class:`SubmissionRefused` before
+    ``opens_at``, after ``due_at``, when no attempt is left, or for an item of another assignment
+    (:class:`ItemNotInAssignment`, also a ``PermissionDenied``); with :class:`DuplicateSubmission`
+    when the same attempt was recorded meanwhile (a double submit). A format error is returned
+    with ``recorded`` false and uses no attempt. Scoring follows the module rules.
+    """
+    assignment = student_assignment(session, actor, assignment_id)
+    item = session.get(AssignmentItem, item_id)
+    if item is None or item.assignment_id != assignment.id:
+        raise ItemNotInAssignment("That problem is not part of this assignment.")
+    if now < assignment.opens_at:
+        raise SubmissionRefused(
+            f"The assignment opens at {when(assignment.opens_at)}; "
+            "submissions are not accepted yet."
+        )
+    if now > assignment.due_at:
+        raise SubmissionRefused(
+            f"The assignment closed at {when(assignment.due_at)}; "
+            "submissions are no longer accepted."
+        )
+    used, best = attempts_so_far(session, item.id, actor.user_id)
+    limit = assignment.max_attempts
+    if used >= limit:
+        raise SubmissionRefused(
+            f"You have used all {limit} attempt{'s' if limit != 1 else ''} at problem "
+            f"{item.position}; no more answers are accepted for it."
+        )
+    attempt_number = used + 1
+    exercise = variant(item, assignment.mode, actor.user_id, attempt_number)
+    grade = grade_exercise(get_family(item.family), exercise, raw_answer)
+    if grade.format_error is not None:
+        return SubmissionResult(
+            recorded=False,
+            message=grade.format_error,
+            attempt_number=None,
+            attempts_left=limit - used,
+            grade=grade,
+        )
+    schedule = parse_credit_schedule(assignment.credit_schedule)
+    credit = attempt_credit(assignment.mode, schedule, attempt_number, grade.score)
+    submission = Submission(
+        assignment_id=assignment.id,
+        item_id=item.id,
+        user_id=actor.user_id,
+        attempt_number=attempt_number,
+        seed=exercise.seed,
+        raw_answer=raw_answer,
+        score=grade.score,
+        credit=credit,
+        correct=grade.correct,
+        mistake=grade.mistake,
+        duration_ms=duration_ms,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(submission)
+    except IntegrityError:
+        raise DuplicateSubmission(
+            f"Attempt {attempt_number} at problem {item.position} was already recorded "
+            "(the answer was sent twice); reload the assignment to see it."
+        ) from None
+    left = limit - attempt_number
+    counted = f"attempt {attempt_number} of {limit}"
+    if assignment.mode == MODE_EXAM:
+        return SubmissionResult(
+            recorded=True,
+            message=f"Answer recorded, {counted}.",
+            attempt_number=attempt_number,
+            attempts_left=left,
+            grade=None,
+            submission_id=submission.id,
+        )
+    verdict = "correct" if grade.correct else f"score {grade.score:.0%}"
+    return SubmissionResult(
+        recorded=True,
+        message=f"Answer recorded, {counted}: {verdict}.",
+        attempt_number=attempt_number,
+        attempts_left=left,
+        grade=grade,
+        credit=credit,
+        item_credit=max(best, credit),
+        submission_id=submission.id,
+    )
+
+
+def attempts_so_far(session: Session, item_id: int, user_id: int) -> tuple[int, float]:
+    """``(attempts used, best credit)`` of one student on one item."""
+    used, best = session.execute(
+        select(func.count(Submission.id), func.max(Submission.credit)).where(
+            Submission.item_id == item_id, Submission.user_id == user_id
+        )
+    ).one()
+    return int(used), float(best or 0.0)

@@ -1,0 +1,210 @@
+"""Signing in and out: throttled password checks and server-side sessions.
+
+Throttling (rows in ``sign_in_throttle``, so every server replica sees them): failures are counted
+per account and per client address within ``lockout_window``. From the third failure on, each
+one makes the next try wait (2 s, 4 s, 8 s … up to 60 s); ``lockout_failures`` failures lock the
+account, and ``client_lockout_failures`` lock the client address, for ``lockout_duration``. While
+a key is waiting or locked, attempts are refused without checking the password and without
+counting. A success clears the account's count (not the client's, so one good account cannot be
+used to reset guessing from that address).
+
+Sessions: a random 256-bit token is handed to the browser session; the database keeps only its
+SHA-256. A session ends after ``session_idle`` without use, ``session_lifetime`` after sign-in, at
+sign-out, and when the user's password changes or the account is deactivated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from quiz.config import AuthSettings
+from quiz.services.access import Actor
+from quiz.services.passwords import hash_password, needs_rehash, verify_password
+from quiz.store.models import AuthSession, SignInThrottle, User
+
+SCOPE_ACCOUNT = "account"
+SCOPE_CLIENT = "client"
+FREE_FAILURES = 2
+MAX_DELAY = timedelta(seconds=60)
+TOUCH_EVERY = timedelta(seconds=60)  # write last_seen at most this often per session
+WRONG_CREDENTIALS = "Wrong username or password."
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    """A sign-in outcome: ``token`` and ``actor`` on success, else a message for the person."""
+
+    token: str | None = None
+    actor: Actor | None = None
+    must_change_password: bool = False
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.token is not None
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    actor: Actor
+    display_name: str
+    must_change_password: bool
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are case-insensitive and stored lower-case, without surrounding spaces."""
+    return username.strip().lower()
+
+
+def sign_in(
+    session: Session,
+    username: str,
+    password: str,
+    client: str,
+    now: datetime,
+    settings: AuthSettings,
+) -> SignInResult:
+    """Check a password under the throttle; on success start a session and return its token."""
+    name = normalise_username(username)[:200]
+    keys = ((SCOPE_ACCOUNT, name), (SCOPE_CLIENT, (client or "unknown")[:200]))
+    rows = [_throttle_row(session, scope, key, now) for scope, key in keys]
+    for row in rows:
+        if refusal := _refusal(row, now):
+            return SignInResult(message=refusal)
+
+    user = session.scalar(select(User).where(User.username == name)) if name else None
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        limits = (settings.lockout_failures, settings.client_lockout_failures)
+        for row, limit in zip(rows, limits, strict=True):
+            _count_failure(session, row, now, limit, settings)
+        return SignInResult(message=_failure_message(rows[0], now))
+
+    if rows[0].id is not None:
+        session.delete(rows[0])
+    assert user.password_hash is not None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    token = start_session(session, user, client, now, settings)
+    return SignInResult(token, Actor.of(user), user.must_change_password)
+
+
+def start_session(
+    session: Session, user: User, client: str, now: datetime, settings: AuthSettings
+) -> str:
+    """Create a session for ``user`` and return its token (shown to nobody but the browser)."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AuthSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            idle_expires_at=now + settings.session_idle,
+            expires_at=now + settings.session_lifetime,
+            client=(client or "")[:100],
+        )
+    )
+    session.flush()
+    return token
+
+
+def resume_session(
+    session: Session, token: str | None, now: datetime, settings: AuthSettings
+) -> ActiveSession | None:
+    """The signed-in user for ``token``, or None when it is unknown, expired or the user is
+    inactive (an expired row is deleted). Using a session extends its idle deadline."""
+    if not token:
+        return None
+    row = session.scalar(select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+    if row is None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active or now >= row.expires_at or now >= row.idle_expires_at:
+        session.delete(row)
+        session.flush()
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now
+        row.idle_expires_at = min(now + settings.session_idle, row.expires_at)
+    return ActiveSession(Actor.of(user), user.display_name, user.must_change_password)
+
+
+def sign_out(session: Session, token: str | None) -> None:
+    """End the session of ``token`` (nothing happens for an unknown one)."""
+    if token:
+        session.execute(delete(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+
+
+def end_all_sessions(session: Session, user_id: int, *, keep_token: str | None = None) -> int:
+    """End every session of ``user_id`` (but ``keep_token``'s); returns how many ended."""
+    query = delete(AuthSession).where(AuthSession.user_id == user_id)
+    if keep_token:
+        query = query.where(AuthSession.token_hash != _token_hash(keep_token))
+    return int(session.execute(query).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _throttle_row(session: Session, scope: str, key: str, now: datetime) -> SignInThrottle:
+    row = session.scalar(
+        select(SignInThrottle).where(SignInThrottle.scope == scope, SignInThrottle.key == key)
+    )
+    if row is None:  # not added to the session until a failure needs it stored
+        row = SignInThrottle(scope=scope, key=key, failures=0, window_started_at=now)
+    return row
+
+
+def _refusal(row: SignInThrottle, now: datetime) -> str | None:
+    if row.locked_until is not None and now < row.locked_until:
+        what = "this account" if row.scope == SCOPE_ACCOUNT else "this computer"
+        return (
+            f"Too many failed sign-ins for {what}: try again in {_minutes(row.locked_until - now)}."
+        )
+    if row.retry_after is not None and now < row.retry_after:
+        seconds = math.ceil((row.retry_after - now).total_seconds())
+        return f"Too many failed sign-ins: wait {seconds} s before trying again."
+    return None
+
+
+def _count_failure(
+    session: Session, row: SignInThrottle, now: datetime, limit: int, settings: AuthSettings
+) -> None:
+    if now - row.window_started_at > settings.lockout_window or row.locked_until is not None:
+        row.failures, row.window_started_at, row.locked_until = 0, now, None
+    row.failures += 1
+    extra = row.failures - FREE_FAILURES
+    row.retry_after = now + min(timedelta(seconds=2**extra), MAX_DELAY) if extra > 0 else None
+    if row.failures >= limit:
+        row.locked_until = now + settings.lockout_duration
+    if row.id is None:
+        try:
+            with session.begin_nested():  # another server may have stored this key meanwhile
+                session.add(row)
+        except IntegrityError:
+            stored = _throttle_row(session, row.scope, row.key, now)
+            stored.failures += 1
+            stored.retry_after = row.retry_after
+            stored.locked_until = stored.locked_until or row.locked_until
+    session.flush()
+
+
+def _failure_message(account: SignInThrottle, now: datetime) -> str:
+    refusal = _refusal(account, now)
+    if account.locked_until is not None and refusal:
+        return f"{WRONG_CREDENTIALS} {refusal}"
+    return WRONG_CREDENTIALS
+
+
+def _minutes(delta: timedelta) -> str:
+    minutes = max(1, math.ceil(delta.total_seconds() / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

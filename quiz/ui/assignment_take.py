@@ -1,0 +1,174 @@
+"""Taking an assignment: each problem with the same inputs and feedback as Practice.
+
+Homework shows each graded attempt at once (its score, mistake and worked solution) and the next
+attempt is a new variant; an exam shows only "Answer recorded" until its due time. The service
+enforces every rule; this view only renders what :class:`AssignmentView` allows.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import streamlit as st
+
+from quiz.scheduling import utc_now
+from quiz.services.access import PermissionDenied
+from quiz.services.assignments import (
+    AssignmentView,
+    AttemptView,
+    ItemView,
+    SubmissionRefused,
+    submit_assignment_answer,
+)
+from quiz.store.models import MODE_EXAM
+from quiz.ui.exercise_view import answer_input, answer_mode, show_grade, show_prompt, show_solution
+from quiz.ui.session import current_actor
+from quiz.ui.state import get_stride
+from quiz.ui.text import escape_markdown
+
+FLASH_KEY = "assignment_flash"
+
+
+def local_time(moment: datetime) -> str:
+    """A time in the configured zone, e.g. ``Tue 01 Dec 23:59``."""
+    return moment.astimezone(get_stride().settings.timezone).strftime("%a %d %b %Y %H:%M")
+
+
+def open_in_page(assignment_id: int | None) -> None:
+    """Show one assignment (``?assignment=ID``) or, with None, the list (a button callback)."""
+    if assignment_id is None:
+        st.query_params.pop("assignment", None)
+    else:
+        st.query_params["assignment"] = str(assignment_id)
+
+
+def show_assignment(view: AssignmentView) -> None:
+    """The header, the rules in one line, and every item."""
+    st.title(view.title)
+    facts = [
+        f"{view.mode.capitalize()}",
+        f"due {local_time(view.due_at)}",
+        f"{view.max_attempts} attempt{'s' if view.max_attempts != 1 else ''} per problem",
+    ]
+    if view.mode == MODE_EXAM:
+        credit = ", ".join(f"{c:g}" for c in view.credit_schedule)
+        facts.append(f"credit per attempt {credit}")
+    st.caption(" · ".join(facts))
+    if view.preview:
+        st.info(
+            "Instructor preview: these are the variants seeded for you. Students each get their "
+            "own; only students can submit.",
+            icon=":material/visibility:",
+        )
+    if view.instructions:
+        st.markdown(view.instructions)
+    if view.score is not None:
+        st.metric("Your score", f"{view.score:g} / {view.max_score:g}")
+    elif view.mode == MODE_EXAM:
+        st.caption(f"Scores and solutions appear after {local_time(view.due_at)}.")
+    if not view.accepting and not view.preview:
+        st.warning("This assignment is closed: answers are no longer accepted.")
+    for item in view.items:
+        with st.container(border=True, key=f"assignment_item_{item.item_id}"):
+            _show_item(view, item)
+
+
+def _show_item(view: AssignmentView, item: ItemView) -> None:
+    earned = f" · {item.points_earned:g} earned" if item.points_earned is not None else ""
+    st.subheader(f"Problem {item.position}")
+    st.caption(
+        f"{item.family_title} · difficulty {item.difficulty} · {item.points:g} point"
+        f"{'s' if item.points != 1 else ''}{earned} · {item.attempts_used} of "
+        f"{item.attempts_used + item.attempts_left} attempts used"
+    )
+    flash = st.session_state.get(FLASH_KEY, {}).pop(item.item_id, None)
+    if flash is not None:
+        _show_flash(*flash)
+    finished = item.attempts_left == 0 or (view.feedback_visible and bool(item.correct))
+    if finished:
+        if item.correct:
+            st.success("Done.", icon=":material/task_alt:")
+        else:
+            st.caption("No attempts left.")
+    else:
+        if item.attempts_used and view.mode != MODE_EXAM:
+            st.caption("A new variant for this attempt:")
+        show_prompt(item.exercise)
+        if view.accepting and not view.preview:
+            _answer_form(view, item)
+    if item.attempts:
+        _show_attempts(view, item)
+
+
+def _answer_form(view: AssignmentView, item: ItemView) -> None:
+    key = f"assignment_{view.assignment_id}_{item.item_id}_{item.attempts_used}"
+    started = st.session_state.setdefault(f"{key}_started", time.monotonic())
+    mode = answer_mode(item.exercise, key)
+    with st.form(f"{key}_form", border=False):
+        raw = answer_input(item.exercise, key, mode)
+        submitted = st.form_submit_button("Submit", type="primary")
+    if not submitted:
+        return
+    stride = get_stride()
+    elapsed = int((time.monotonic() - started) * 1000)
+    try:
+        with stride.transaction() as session:
+            result = submit_assignment_answer(
+                session,
+                current_actor(),
+                view.assignment_id,
+                item.item_id,
+                raw or "",
+                utc_now(),
+                duration_ms=elapsed,
+            )
+    except (SubmissionRefused, PermissionDenied) as error:
+        st.error(str(error), icon=":material/block:")
+        return
+    if not result.recorded:
+        assert result.grade is not None
+        show_grade(result.grade, item.exercise)  # a format error: no attempt used
+        return
+    st.session_state.setdefault(FLASH_KEY, {})[item.item_id] = (
+        result.message,
+        result.grade,
+        item.exercise,
+    )
+    st.rerun()
+
+
+def _show_flash(message: str, grade: object, exercise: object) -> None:
+    """The verdict of the answer just submitted (homework), or only "recorded" (exam)."""
+    if grade is None:
+        st.info(message, icon=":material/inventory:")
+        return
+    st.caption(escape_markdown(message))
+    show_grade(grade, exercise)  # type: ignore[arg-type]
+
+
+def _show_attempts(view: AssignmentView, item: ItemView) -> None:
+    label = f"Your attempts ({len(item.attempts)})"
+    with st.expander(label, expanded=False):
+        for attempt in item.attempts:
+            _show_attempt(view, item, attempt)
+
+
+def _show_attempt(view: AssignmentView, item: ItemView, attempt: AttemptView) -> None:
+    when = local_time(attempt.submitted_at)
+    st.markdown(f"**Attempt {attempt.attempt_number}** · {when}")
+    st.code(attempt.raw_answer or "(empty)", language=None)
+    if attempt.score is None:
+        st.caption("Recorded. The score appears when the assignment closes.")
+        return
+    credit = f", credit {attempt.credit:.0%}" if attempt.credit is not None else ""
+    verdict = "correct" if attempt.correct else "not correct"
+    st.caption(f"Score {attempt.score:.0%} ({verdict}){credit}")
+    if attempt.mistake_description:
+        st.markdown(f"Likely mistake: {attempt.mistake_description}")
+    if attempt.exercise is not None and st.toggle(
+        "Worked solution", key=f"assignment_solution_{item.item_id}_{attempt.attempt_number}"
+    ):
+        show_solution(
+            attempt.exercise, key=f"assignment_picture_{item.item_id}_{attempt.attempt_number}"
+        )

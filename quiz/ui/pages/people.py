@@ -1,0 +1,122 @@
+"""People (instructors, classroom mode): the accounts, new students, password resets.
+
+A reset or a new account shows its one-time password once; the student replaces it at the
+first sign-in. Instructor accounts are managed with ``stride user`` on the server.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from quiz.scheduling import utc_now
+from quiz.services.access import PermissionDenied
+from quiz.services.accounts import (
+    AccountError,
+    create_user,
+    list_accounts,
+    reset_password,
+    set_active,
+)
+from quiz.services.passwords import generate_password
+from quiz.store.models import ROLE_STUDENT
+from quiz.ui.session import require_instructor_page
+from quiz.ui.state import get_stride
+from quiz.ui.text import escape_markdown
+
+stride = get_stride()
+actor = require_instructor_page()
+state = st.session_state
+
+st.title("People")
+if shown := state.pop("people_password", None):
+    username, password = shown
+    st.success(
+        f"One-time password for **{escape_markdown(username)}** — shown once; the student "
+        "chooses their own at the first sign-in:",
+        icon=":material/key:",
+    )
+    st.code(password, language=None)
+
+with stride.transaction() as session:
+    accounts = list_accounts(session, actor)
+
+students = [a for a in accounts if a.role == ROLE_STUDENT]
+st.caption(
+    f"{len(students)} student{'s' if len(students) != 1 else ''}, "
+    f"{len(accounts) - len(students)} instructor{'s' if len(accounts) - len(students) != 1 else ''}"
+    ". Add a whole class with `stride user import roster.csv -o passwords.csv`."
+)
+if accounts:
+    table = pd.DataFrame(
+        {
+            "Username": [a.username for a in accounts],
+            "Name": [a.display_name for a in accounts],
+            "Role": [a.role for a in accounts],
+            "State": [
+                "deactivated"
+                if not a.active
+                else ("one-time password" if a.must_change_password else "active")
+                for a in accounts
+            ],
+            "Created": [a.created_at.astimezone(stride.settings.timezone) for a in accounts],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={"Created": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+    )
+
+st.subheader("Add a student")
+with st.form("people_add", clear_on_submit=True):
+    new_name = st.text_input("Username", max_chars=100)
+    new_display = st.text_input("Full name (optional)", max_chars=200)
+    added = st.form_submit_button("Add student", icon=":material/person_add:")
+if added:
+    password = generate_password()
+    try:
+        with stride.transaction() as session:
+            account = create_user(
+                session,
+                actor,
+                new_name,
+                ROLE_STUDENT,
+                password,
+                utc_now(),
+                display_name=new_display,
+                one_time=True,
+            )
+    except AccountError as error:
+        st.error(f"No account was created: {error}.")
+    else:
+        state.people_password = (account.username, password)
+        st.rerun()
+
+if students:
+    st.subheader("A student's account")
+    by_id = {a.user_id: a for a in students}
+    chosen = st.selectbox(
+        "Student", list(by_id), format_func=lambda i: by_id[i].label, key="people_student"
+    )
+    account = by_id[chosen]
+    reset, toggle = st.columns(2)
+    if reset.button("Reset password", icon=":material/lock_reset:", key="people_reset"):
+        try:
+            with stride.transaction() as session:
+                password = reset_password(session, actor, account.user_id, utc_now())
+        except (AccountError, PermissionDenied) as error:
+            st.error(str(error))
+        else:
+            state.people_password = (account.username, password)
+            st.rerun()
+    label = "Deactivate" if account.active else "Activate"
+    if toggle.button(label, icon=":material/person_off:", key="people_toggle"):
+        with stride.transaction() as session:
+            set_active(session, actor, account.user_id, not account.active)
+        st.rerun()
+    st.caption(
+        "A reset signs the student out everywhere. A deactivated account cannot sign in; its "
+        "work and grades are kept."
+    )
