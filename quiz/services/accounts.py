@@ -157,7 +157,7 @@ def set_password(session: Session, actor: Actor, user_id: int, password: str) ->
     if not actor.is_command_line:
         raise PermissionDenied("Passwords are set by their owners.")
     user = session.get(User, user_id)
-    if user is None:
+    if user is None or user.username == LOCAL_USERNAME:
         raise AccountError(f"there is no account {user_id}")
     try:
         check_password_rules(password, user.username)
@@ -237,7 +237,9 @@ def create_accounts(
 
     Usernames that exist already are skipped (their passwords are not touched) and returned
     second. All or nothing: any other error raises before the caller's transaction commits.
+    Only an instructor (or the command line) may call it, checked before any username is looked up.
     """
+    require_instructor(actor, "create accounts")
     created: list[CreatedAccount] = []
     skipped: list[str] = []
     for username, display_name, role in rows:

@@ -83,9 +83,11 @@ def sign_in(
     user = session.scalar(select(User).where(User.username == name)) if name else None
     if user is None or not user.active or not verify_password(user.password_hash, password):
         limits = (settings.lockout_failures, settings.client_lockout_failures)
-        for row, limit in zip(rows, limits, strict=True):
+        counted = [
             _count_failure(session, row, now, limit, settings)
-        return SignInResult(message=_failure_message(rows[0], now))
+            for row, limit in zip(rows, limits, strict=True)
+        ]
+        return SignInResult(message=_failure_message(counted[0], now))
 
     if rows[0].id is not None:
         session.delete(rows[0])
@@ -178,7 +180,26 @@ def _refusal(row: SignInThrottle, now: datetime) -> str | None:
 
 def _count_failure(
     session: Session, row: SignInThrottle, now: datetime, limit: int, settings: AuthSettings
-) -> None:
+) -> SignInThrottle:
+    """Record one failed sign-in on ``row``, inserting it if it is new; return the stored row.
+
+    When another server inserted the same key meanwhile, the failure is counted on that stored
+    row instead, with the same delay and lockout rules."""
+    _add_failure(row, now, limit, settings)
+    if row.id is None:
+        try:
+            with session.begin_nested():  # another server may have stored this key meanwhile
+                session.add(row)
+        except IntegrityError:
+            row = _throttle_row(session, row.scope, row.key, now)
+            _add_failure(row, now, limit, settings)
+    session.flush()
+    return row
+
+
+def _add_failure(row: SignInThrottle, now: datetime, limit: int, settings: AuthSettings) -> None:
+    """One more failure: a new window when the old one ended, a delay of 2^(n-2) s after the
+    free failures (at most ``MAX_DELAY``), and a lock when ``limit`` failures are reached."""
     if now - row.window_started_at > settings.lockout_window or row.locked_until is not None:
         row.failures, row.window_started_at, row.locked_until = 0, now, None
     row.failures += 1
@@ -186,16 +207,6 @@ def _count_failure(
     row.retry_after = now + min(timedelta(seconds=2**extra), MAX_DELAY) if extra > 0 else None
     if row.failures >= limit:
         row.locked_until = now + settings.lockout_duration
-    if row.id is None:
-        try:
-            with session.begin_nested():  # another server may have stored this key meanwhile
-                session.add(row)
-        except IntegrityError:
-            stored = _throttle_row(session, row.scope, row.key, now)
-            stored.failures += 1
-            stored.retry_after = row.retry_after
-            stored.locked_until = stored.locked_until or row.locked_until
-    session.flush()
 
 
 def _failure_message(account: SignInThrottle, now: datetime) -> str:

@@ -1,0 +1,197 @@
+"""AppTest for the Assignments and Gradebook pages, in local mode and as signed-in accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from quiz.config import AuthSettings
+from quiz.runtime import Stride
+from quiz.scheduling import utc_now
+from quiz.services.access import COMMAND_LINE, Actor
+from quiz.services.accounts import create_user
+from quiz.services.assignments import AssignmentSpec, ItemSpec, create_assignment, variant
+from quiz.services.sign_in import start_session
+from quiz.store.models import Assignment, User
+from quiz.ui.session import TOKEN_KEY
+from tests.support import REPO_ROOT
+
+ASSIGNMENTS = "quiz/ui/pages/assignments.py"
+GRADEBOOK = "quiz/ui/pages/gradebook.py"
+
+
+@pytest.fixture
+def stride() -> Iterator[Stride]:
+    """The database the app under test opens (the default one in the per-test data dir)."""
+    app = Stride.open()
+    yield app
+    app.close()
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _signed_in(stride: Stride, username: str) -> AppTest:
+    """The app with ``username`` signed in (a session started by the service, as sign-in does)."""
+    with stride.transaction() as session:
+        user = session.scalars(select(User).where(User.username == username)).one()
+        token = start_session(session, user, "test", utc_now(), AuthSettings(mode="password"))
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at.session_state[TOKEN_KEY] = token
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _classroom(stride: Stride, monkeypatch: pytest.MonkeyPatch, mode: str = "homework") -> int:
+    monkeypatch.setenv("STRIDE_AUTH", "password")
+    now = utc_now()
+    with stride.transaction() as session:
+        create_user(session, COMMAND_LINE, "teacher", "instructor", "teacher-pass-1", now)
+        create_user(session, COMMAND_LINE, "ada", "student", "student-pass-1", now)
+        create_user(session, COMMAND_LINE, "bob", "student", "student-pass-2", now)
+        teacher = session.scalar(select(User.id).where(User.username == "teacher"))
+        spec = AssignmentSpec(
+            title="Week 1",
+            instructions="Show **all** steps.",
+            mode=mode,
+            opens_at=now - timedelta(hours=1),
+            due_at=now + timedelta(days=1),  # due soon: within 48 hours
+            max_attempts=3,
+            items=[ItemSpec("conv-output-size", 2)],
+        )
+        return create_assignment(session, Actor(teacher, "teacher", "instructor"), spec, now)
+
+
+def _answers(stride: Stride, username: str, attempt: int) -> str:
+    with stride.transaction() as session:
+        assignment = session.scalars(select(Assignment)).one()
+        user = session.scalar(select(User.id).where(User.username == username))
+        return variant(assignment.items[0], assignment.mode, user, attempt).answer
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += (
+        [e.value for e in at.error] + [s.value for s in at.success] + [i.value for i in at.info]
+    )
+    return "\n".join(str(p) for p in parts)
+
+
+def test_local_instructor_creates_an_assignment(stride: Stride) -> None:
+    at = _app()
+    at.switch_page(ASSIGNMENTS).run()
+    assert "No assignments yet" in _texts(at)
+    next(t for t in at.text_input if t.label == "Title").input("Pooling drill")
+    next(b for b in at.button if b.label == "Create assignment").click().run()
+    assert not at.exception
+    assert "Pooling drill" in _texts(at)
+    with stride.transaction() as session:
+        (assignment,) = session.scalars(select(Assignment)).all()
+        assert assignment.mode == "homework" and len(assignment.items) == 1
+    at.switch_page(GRADEBOOK).run()
+    assert "Nobody has this assignment yet" in _texts(at)
+
+
+def test_an_empty_title_is_refused_with_the_reason(stride: Stride) -> None:
+    at = _app()
+    at.switch_page(ASSIGNMENTS).run()
+    next(b for b in at.button if b.label == "Create assignment").click().run()
+    assert "The assignment was not created" in _texts(at)
+    with stride.transaction() as session:
+        assert session.scalars(select(Assignment)).all() == []
+
+
+def test_a_student_takes_homework_wrong_then_right(
+    stride: Stride, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _classroom(stride, monkeypatch)
+    at = _signed_in(stride, "ada")
+    at.switch_page(ASSIGNMENTS).run()
+    assert "Week 1" in _texts(at) and "Due soon" in [h.value for h in at.subheader]
+    next(b for b in at.button if b.label == "Open").click().run()
+    assert [t.value for t in at.title] == ["Week 1"]
+    assert "Show **all** steps." in _texts(at)
+
+    at.text_input[0].input("1 x 1 x 1")
+    next(b for b in at.button if b.label == "Submit").click().run()
+    assert "attempt 1 of 3: score 0%" in _texts(at)
+    at.text_input[0].input(_answers(stride, "ada", 2))
+    next(b for b in at.button if b.label == "Submit").click().run()
+    assert "attempt 2 of 3: correct" in _texts(at)
+    assert "Done." in _texts(at)
+    assert [m.value for m in at.metric] == ["1 / 1"]
+
+
+def test_a_format_error_uses_no_attempt(stride: Stride, monkeypatch: pytest.MonkeyPatch) -> None:
+    assignment_id = _classroom(stride, monkeypatch)
+    at = _signed_in(stride, "ada")
+    at.query_params["assignment"] = str(assignment_id)
+    at.switch_page(ASSIGNMENTS).run()
+    at.text_input[0].input("48 by 4x")
+    next(b for b in at.button if b.label == "Submit").click().run()
+    assert "0 of 3 attempts used" in _texts(at)
+    assert at.warning, "the format error is shown as a warning"
+
+
+def test_an_exam_answer_is_recorded_without_a_verdict(
+    stride: Stride, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assignment_id = _classroom(stride, monkeypatch, mode="exam")
+    at = _signed_in(stride, "ada")
+    at.query_params["assignment"] = str(assignment_id)
+    at.switch_page(ASSIGNMENTS).run()
+    at.text_input[0].input(_answers(stride, "ada", 1))
+    next(b for b in at.button if b.label == "Submit").click().run()
+    texts = _texts(at)
+    assert "Answer recorded, attempt 1 of 3." in texts
+    assert not at.success and not at.metric  # no verdict, no score before the due time
+    assert "Score 100%" not in texts and "The score appears when the assignment closes" in texts
+    assert "Scores and solutions appear after" in texts
+
+
+def test_a_student_cannot_open_an_assignment_not_given_to_them(
+    stride: Stride, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assignment_id = _classroom(stride, monkeypatch)
+    with stride.transaction() as session:
+        assignment = session.get(Assignment, assignment_id)
+        assignment.for_all_students = False  # given to nobody now
+    at = _signed_in(stride, "bob")
+    for requested in (str(assignment_id), "999", "abc"):
+        at.query_params["assignment"] = requested
+        at.switch_page(ASSIGNMENTS).run()
+        assert not at.exception
+        assert "does not exist or was not given to you" in _texts(at)
+        assert not [b for b in at.button if b.label == "Submit"]
+
+
+def test_the_instructor_gradebook_shows_scores_and_history(
+    stride: Stride, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _classroom(stride, monkeypatch)
+    student = _signed_in(stride, "ada")
+    student.switch_page(ASSIGNMENTS).run()
+    next(b for b in student.button if b.label == "Open").click().run()
+    student.text_input[0].input(_answers(stride, "ada", 1))
+    next(b for b in student.button if b.label == "Submit").click().run()
+
+    at = _signed_in(stride, "teacher")
+    at.switch_page(GRADEBOOK).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["Student"]) == ["ada", "bob"]
+    assert list(table["Total"]) == [1.0, 0.0]
+    assert len(at.get("plotly_chart")) == 2
+    history = at.dataframe[-1].value
+    assert list(history["Attempt"]) == [1] and list(history["Score"]) == [1.0]
+    next(b for b in at.button if b.label == "Regrade all answers").click().run()
+    assert "no scores changed (1 submission checked)" in _texts(at)
