@@ -1,14 +1,27 @@
-"""Shared fixtures: every test gets its own SQLite file and never touches the user's data."""
+"""Shared fixtures: every test gets its own database and never touches the user's data.
+
+``database_url`` (and everything built on it, such as ``stride``) runs each test twice: on a new
+SQLite file, and in a new, empty PostgreSQL database on the server named by
+``STRIDE_TEST_POSTGRES_URL`` (dropped afterwards). Without that variable the PostgreSQL half skips with a
+one-line reason, unless ``STRIDE_REQUIRE_POSTGRES=1`` (CI), where it fails instead.
+A test that is about SQLite itself asks for ``sqlite_url`` instead.
+"""
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from quiz.config import StudySettings
 from quiz.runtime import Stride
+
+BACKENDS = ("sqlite", pytest.param("postgresql", marks=pytest.mark.postgres))
+_database_numbers = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
@@ -35,8 +48,41 @@ def _isolated_environment(
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def sqlite_url(tmp_path: Path) -> str:
+    """A new SQLite file (for tests of SQLite's own behaviour)."""
     return f"sqlite:///{tmp_path / 'stride.db'}"
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
+    """A new, empty database on each backend: an SQLite file, or a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield sqlite_url
+        return
+    admin: Engine = request.getfixturevalue("postgres_admin")
+    name = f"stride_test_{os.getpid()}_{next(_database_numbers)}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield (
+        make_url(os.environ["STRIDE_TEST_POSTGRES_URL"])
+        .set(database=name)
+        .render_as_string(hide_password=False)
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    """An autocommit engine on the test server, for creating and dropping test databases."""
+    url = os.environ.get("STRIDE_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("STRIDE_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL tests are required here but STRIDE_TEST_POSTGRES_URL is unset")
+        pytest.skip("no PostgreSQL server (set STRIDE_TEST_POSTGRES_URL; .ci/run starts one)")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    yield admin
+    admin.dispose()
 
 
 @pytest.fixture

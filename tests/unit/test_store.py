@@ -1,4 +1,4 @@
-"""Storage: migrations up and down on a fresh SQLite file, pragmas, UTC datetimes."""
+"""Storage: migrations up and down on both backends, SQLite pragmas, UTC datetimes."""
 
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ def test_migrations_match_the_models(database_url: str) -> None:
     engine.dispose()
 
 
-def test_sqlite_pragmas_on_every_connection(database_url: str) -> None:
-    engine = make_engine(database_url)
+def test_sqlite_pragmas_on_every_connection(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
     for _ in range(2):
         with engine.connect() as connection:
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -88,7 +88,7 @@ def test_migration_0002_keeps_existing_cards_as_flashcards(database_url: str) ->
         connection.execute(
             text(
                 "INSERT INTO cards (deck_id, key, position, front, back, active, created_at, "
-                f"updated_at) VALUES (1, 'k', 0, 'Q', 'A', 1, '{now}', '{now}')"
+                f"updated_at) VALUES (1, 'k', 0, 'Q', 'A', TRUE, '{now}', '{now}')"
             )
         )
     upgrade(engine)
