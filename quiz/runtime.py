@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from quiz.config import AuthSettings, StudySettings, default_database_url
@@ -14,8 +18,12 @@ from quiz.scheduling import Scheduler, utc_now
 from quiz.services.access import Actor
 from quiz.services.decks import load_builtin_decks
 from quiz.services.users import ensure_local_user
-from quiz.store.db import make_engine, make_session_factory
+from quiz.store.db import make_engine, make_session_factory, writing
 from quiz.store.migrate import upgrade
+from quiz.store.retry import backoff_seconds, is_retryable
+
+T = TypeVar("T")
+WRITE_ATTEMPTS = 6
 
 
 @dataclass
@@ -64,6 +72,25 @@ class Stride:
         """A session in one transaction: committed on success, rolled back on any error."""
         with self.sessions.begin() as session:
             yield session
+
+    def write(self, work: Callable[[Session], T], *, attempts: int = WRITE_ATTEMPTS) -> T:
+        """Run ``work(session)`` in one transaction, again after a busy database or a lost race.
+
+        Each try is a fresh transaction (the failed one is rolled back whole), so ``work`` must
+        be safe to run again: the answer services are, through their client tokens. Errors that
+        :func:`quiz.store.retry.is_retryable` does not name, or the last try's error, propagate.
+        """
+        rng = random.Random()
+        for attempt in range(attempts):
+            try:
+                with self.transaction() as session:
+                    writing(session)
+                    return work(session)
+            except DBAPIError as error:
+                if attempt == attempts - 1 or not is_retryable(error):
+                    raise
+                time.sleep(backoff_seconds(attempt, rng))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
         self.engine.dispose()

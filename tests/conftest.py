@@ -2,8 +2,8 @@
 
 ``database_url`` (and everything built on it, such as ``stride``) runs each test twice: on a new
 SQLite file, and in a new, empty PostgreSQL database on the server named by
-``STRIDE_TEST_POSTGRES_URL`` (dropped afterwards). Without that variable the PostgreSQL half skips with a
-one-line reason, unless ``STRIDE_REQUIRE_POSTGRES=1`` (CI), where it fails instead.
+``STRIDE_TEST_POSTGRES_URL`` (dropped afterwards). Without that variable the PostgreSQL half
+skips with a one-line reason, unless ``STRIDE_REQUIRE_POSTGRES=1`` (CI), where it fails instead.
 A test that is about SQLite itself asks for ``sqlite_url`` instead.
 """
 

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quiz.exercises.base import Exercise, grade_exercise
@@ -22,6 +23,7 @@ from quiz.exercises.registry import get_family
 from quiz.grading import Grade
 from quiz.scheduling import Rating, Scheduler
 from quiz.services.access import Actor
+from quiz.services.idempotency import check_client_token
 from quiz.services.study import StudyCard, answer_card
 from quiz.store.models import Attempt
 
@@ -67,6 +69,8 @@ class AttemptContext:
     duration_ms: int | None = None
     used_hint: bool = False
     saw_solution: bool = False
+    client_token: str | None = None
+    """The page's idempotency key (:mod:`quiz.services.idempotency`): a resend is recorded once."""
 
     @property
     def helped(self) -> bool:
@@ -81,11 +85,15 @@ def submit_practice(
     context: AttemptContext,
     now: datetime,
 ) -> AttemptResult:
-    """Grade a Practice-page answer and log it (format errors are returned, not logged)."""
+    """Grade a Practice-page answer and log it (format errors are returned, not logged).
+
+    An answer whose ``context.client_token`` is already logged returns that attempt's result."""
     user_id = actor.user_id
     grade = grade_exercise(get_family(exercise.family), exercise, raw_answer)
     if grade.format_error is not None:
         return AttemptResult(grade, None)
+    if (done := _logged_attempt(session, user_id, context)) is not None:
+        return AttemptResult(grade, done.id)
     attempt = _log(session, user_id, exercise, raw_answer, grade, context, now, "practice")
     return AttemptResult(grade, attempt.id)
 
@@ -109,6 +117,8 @@ def submit_item(
     )
     if rating is None:
         return AttemptResult(grade, None)
+    if (done := _logged_attempt(session, user_id, context)) is not None:
+        return AttemptResult(grade, done.id, rating)
     review = answer_card(
         session,
         actor,
@@ -132,6 +142,18 @@ def submit_item(
         review_id=review.review_id,
     )
     return AttemptResult(grade, attempt.id, rating)
+
+
+def _logged_attempt(session: Session, user_id: int, context: AttemptContext) -> Attempt | None:
+    """The user's attempt already logged with ``context.client_token`` (a resend), if any."""
+    if context.client_token is None:
+        return None
+    check_client_token(context.client_token)
+    return session.scalar(
+        select(Attempt).where(
+            Attempt.user_id == user_id, Attempt.client_token == context.client_token
+        )
+    )
 
 
 def _log(
@@ -163,6 +185,7 @@ def _log(
         saw_solution=context.saw_solution,
         duration_ms=context.duration_ms,
         created_at=now,
+        client_token=context.client_token,
     )
     session.add(attempt)
     session.flush()

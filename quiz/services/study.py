@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from quiz.config import StudySettings
 from quiz.scheduling import CardState, Rating, Schedule, Scheduler
 from quiz.services.access import Actor
+from quiz.services.idempotency import check_client_token
 from quiz.store.models import (
     CARD_KIND_EXERCISE,
     CARD_KIND_FLASHCARD,
@@ -212,14 +213,28 @@ def answer_card(
     scheduler: Scheduler,
     duration_ms: int | None = None,
     expected_reps: int | None = None,
+    client_token: str | None = None,
 ) -> AnswerResult:
     """Record ``rating`` for ``card_id``: update the schedule and append to the review log.
 
     ``duration_ms`` is capped at :data:`MAX_COUNTED_DURATION_MS`. With ``expected_reps`` (the
     review count the page showed) an answer to a card answered since then is refused with
     :class:`StaleAnswerError`, so a double press or a second tab records it once.
+    ``client_token`` is the page's idempotency key for this answer: when the user already has a
+    review with it (a resend), that review's result is returned and nothing is written. Two
+    concurrent sends of one token cannot both commit (a unique constraint); the loser's retry
+    (:meth:`quiz.runtime.Stride.write`) then finds the winner's row.
     """
     user_id = actor.user_id
+    if client_token is not None:
+        check_client_token(client_token)
+        done = session.scalar(
+            select(ReviewLog).where(
+                ReviewLog.user_id == user_id, ReviewLog.client_token == client_token
+            )
+        )
+        if done is not None:
+            return _result_of(done)
     card = session.get(Card, card_id)
     if card is None or not card.active:
         raise CardNotFoundError(f"card {card_id} does not exist or was retired")
@@ -254,10 +269,26 @@ def answer_card(
         stability_after=after.stability,
         difficulty_after=after.difficulty,
         due_after=after.due,
+        client_token=client_token,
     )
     session.add(log)
     session.flush()
     return AnswerResult(review_id=log.id, schedule=after, interval=outcome.interval)
+
+
+def _result_of(log: ReviewLog) -> AnswerResult:
+    """The result a stored review gave: its schedule after the answer and the interval to due.
+
+    The log does not keep ``reps`` and ``lapses``, so they are left at 0 in this schedule."""
+    after = Schedule(
+        state=CardState(log.state_after),
+        step=log.step_after,
+        stability=log.stability_after,
+        difficulty=log.difficulty_after,
+        due=log.due_after,
+        last_review=log.reviewed_at,
+    )
+    return AnswerResult(review_id=log.id, schedule=after, interval=log.due_after - log.reviewed_at)
 
 
 def undo_last_answer(session: Session, actor: Actor) -> int | None:

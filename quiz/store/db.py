@@ -43,8 +43,23 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # the driver's own BEGIN off: see make_engine
 
 
+WRITE_INTENT = "stride_write"
+"""Execution option: begin the SQLite transaction with ``BEGIN IMMEDIATE`` (see :func:`writing`)."""
+
+
+def writing(session: Session) -> None:
+    """Declare, before its first statement, that ``session``'s transaction will write.
+
+    On SQLite the transaction then starts with ``BEGIN IMMEDIATE``: it takes the write lock at
+    once, waiting up to the busy timeout for it, instead of reading first and failing with
+    ``SQLITE_BUSY`` (no waiting) when another writer committed in between. Other backends ignore
+    it."""
+    session.connection(execution_options={WRITE_INTENT: True})
+
+
 def _begin_sqlite_transaction(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    immediate = connection.get_execution_options().get(WRITE_INTENT, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -47,6 +47,9 @@ MODE_HOMEWORK = "homework"
 MODE_EXAM = "exam"
 ASSIGNMENT_MODES = (MODE_HOMEWORK, MODE_EXAM)
 
+CLIENT_TOKEN_LENGTH = 64
+"""Longest idempotency key a page may send with an answer (see ``quiz.services.idempotency``)."""
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -195,6 +198,7 @@ class ReviewLog(Base):
     __table_args__ = (
         Index("ix_review_log_user_reviewed", "user_id", "reviewed_at"),
         Index("ix_review_log_card", "card_id"),
+        UniqueConstraint("user_id", "client_token"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -216,6 +220,8 @@ class ReviewLog(Base):
     stability_after: Mapped[float] = mapped_column(Float)
     difficulty_after: Mapped[float] = mapped_column(Float)
     due_after: Mapped[datetime] = mapped_column(UTCDateTime())
+    client_token: Mapped[str | None] = mapped_column(String(CLIENT_TOKEN_LENGTH))
+    """The page's idempotency key for this answer (a resend finds this row); ``None`` if none."""
 
 
 class Attempt(Base):
@@ -227,7 +233,10 @@ class Attempt(Base):
     """
 
     __tablename__ = "attempts"
-    __table_args__ = (Index("ix_attempts_user_family", "user_id", "family", "created_at"),)
+    __table_args__ = (
+        Index("ix_attempts_user_family", "user_id", "family", "created_at"),
+        UniqueConstraint("user_id", "client_token"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -245,6 +254,8 @@ class Attempt(Base):
     saw_solution: Mapped[bool] = mapped_column(Boolean, default=False)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    client_token: Mapped[str | None] = mapped_column(String(CLIENT_TOKEN_LENGTH))
+    """The page's idempotency key for this answer (a resend finds this row); ``None`` if none."""
 
 
 class CardSuspension(Base):

@@ -24,7 +24,7 @@ from quiz.ui.exercise_view import (
     show_solution,
 )
 from quiz.ui.session import current_actor
-from quiz.ui.state import get_stride
+from quiz.ui.state import answer_token, get_stride
 
 MIXED = "mixed"
 
@@ -121,9 +121,17 @@ def _answer_area(exercise: Exercise) -> None:
         submitted = st.form_submit_button("Submit", type="primary")
     if submitted:
         elapsed = int((time.monotonic() - state.practice_started) * 1000)
-        context = AttemptContext(elapsed, state.practice_hint, state.practice_solution)
-        with stride.transaction() as session:
-            result = submit_practice(session, actor, exercise, raw or "", context, utc_now())
+        answer = raw or ""
+        token = answer_token(
+            "practice", exercise.family, exercise.seed, exercise.difficulty, answer
+        )
+        context = AttemptContext(
+            elapsed, state.practice_hint, state.practice_solution, client_token=token
+        )
+        now = utc_now()
+        result = stride.write(
+            lambda session: submit_practice(session, actor, exercise, answer, context, now)
+        )
         state.practice_grade = result.grade
     if state.practice_grade is not None:
         show_grade(state.practice_grade, exercise)

@@ -32,7 +32,7 @@ from quiz.ui.exercise_view import (
     show_solution,
 )
 from quiz.ui.session import current_actor
-from quiz.ui.state import get_stride
+from quiz.ui.state import answer_token, get_stride
 from quiz.ui.text import describe_due, escape_markdown, show_card_text
 
 ALL_DECKS = 0
@@ -70,9 +70,10 @@ def _elapsed_ms() -> int:
 
 def _answer(card_id: int, reps: int, rating: Rating) -> None:
     now = utc_now()
-    with stride.transaction() as session:
-        try:
-            answer_card(
+    token = answer_token("review", card_id, reps)
+    try:
+        stride.write(
+            lambda session: answer_card(
                 session,
                 actor,
                 card_id,
@@ -81,14 +82,17 @@ def _answer(card_id: int, reps: int, rating: Rating) -> None:
                 stride.scheduler,
                 duration_ms=_elapsed_ms(),
                 expected_reps=reps,
+                client_token=token,
             )
-        except CardNotFoundError:
-            state.study_notice = "That card was removed from its deck; here is the next one."
-        except StaleAnswerError:
-            state.study_notice = "That card was already answered (another tab or a double press)."
-        else:
-            state.study_answered += 1
-            state.study_undo_available = True
+        )
+    except CardNotFoundError:
+        state.study_notice = "That card was removed from its deck; here is the next one."
+    except StaleAnswerError:
+        state.study_notice = "That card was already answered (another tab or a double press)."
+    else:
+        state.study_answered += 1
+        state.study_undo_available = True
+    with stride.transaction() as session:
         _show(
             next_card(
                 session,
@@ -254,20 +258,18 @@ def _exercise_item(card: StudyCard) -> None:
 
 def _submit_item(card: StudyCard, exercise: Exercise, raw: str) -> None:
     context = AttemptContext(
-        _elapsed_ms(), bool(state.get("study_hint")), bool(state.get("study_solution"))
+        _elapsed_ms(),
+        bool(state.get("study_hint")),
+        bool(state.get("study_solution")),
+        client_token=answer_token("item", card.card_id, card.schedule.reps, exercise.seed, raw),
     )
+    now = utc_now()
     try:
-        with stride.transaction() as session:
-            result = submit_item(
-                session,
-                actor,
-                card,
-                exercise,
-                raw,
-                context,
-                utc_now(),
-                stride.scheduler,
+        result = stride.write(
+            lambda session: submit_item(
+                session, actor, card, exercise, raw, context, now, stride.scheduler
             )
+        )
     except (CardNotFoundError, StaleAnswerError):
         state.study_notice = "That exercise was already answered or removed; here is the next item."
         _continue_after_item(card.card_id)
