@@ -96,6 +96,29 @@ def hammer(url: str, user_id: int, username: str, reviews: int, attempts: int) -
     )
 
 
+def burst(url: str, user_id: int, username: str, reviews: int) -> None:
+    """Record reviews one by one, printing ``ack TOKEN`` after each commit (the crash test's
+    writer: what it printed was acknowledged to the user, so it must survive a SIGKILL)."""
+    stride = Stride.open(url, StudySettings(enable_fuzzing=False), load_builtin=False)
+    actor = Actor(user_id, username, ROLE_STUDENT)
+    with stride.transaction() as session:
+        cards = session.scalars(select(Card.id).where(Card.active).order_by(Card.id)).all()
+    for number in range(reviews):
+        token = f"burst-{number}"
+        stride.write(
+            lambda session, number=number, token=token: answer_card(
+                session,
+                actor,
+                cards[number % len(cards)],
+                Rating.GOOD,
+                START + timedelta(minutes=number),
+                stride.scheduler,
+                client_token=token,
+            )
+        )
+        print(f"ack {token}", flush=True)
+
+
 @dataclass(frozen=True)
 class Report:
     processes: int
