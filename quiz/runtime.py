@@ -21,6 +21,7 @@ from quiz.services.users import ensure_local_user
 from quiz.store.db import make_engine, make_session_factory, writing
 from quiz.store.migrate import upgrade
 from quiz.store.retry import backoff_seconds, is_retryable
+from quiz.store.startup import startup_lock
 
 T = TypeVar("T")
 WRITE_ATTEMPTS = 6
@@ -48,16 +49,18 @@ class Stride:
         load_builtin: bool = True,
         auth: AuthSettings | None = None,
     ) -> Stride:
-        """Connect, migrate to the newest schema, ensure the local user and built-in decks."""
+        """Connect, migrate to the newest schema, ensure the local user and built-in decks
+        (under :func:`~quiz.store.startup.startup_lock`, so replicas starting together wait)."""
         engine = make_engine(url or default_database_url())
-        upgrade(engine)
         sessions = make_session_factory(engine)
         settings = settings or StudySettings.from_env()
-        with sessions.begin() as session:
-            now = utc_now()
-            local_actor = Actor.of(ensure_local_user(session, now))
-            if load_builtin:
-                load_builtin_decks(session, now)
+        with startup_lock(engine):  # replicas starting together take turns
+            upgrade(engine)
+            with sessions.begin() as session:
+                now = utc_now()
+                local_actor = Actor.of(ensure_local_user(session, now))
+                if load_builtin:
+                    load_builtin_decks(session, now)
         return cls(
             engine,
             sessions,

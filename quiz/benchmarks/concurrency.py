@@ -29,7 +29,14 @@ from quiz.services.access import COMMAND_LINE, Actor
 from quiz.services.accounts import create_user
 from quiz.services.practice import AttemptContext, make_exercise, submit_practice
 from quiz.services.study import answer_card
-from quiz.store.models import CARD_KIND_FLASHCARD, ROLE_STUDENT, Attempt, Card, ReviewLog
+from quiz.store.models import (
+    CARD_KIND_FLASHCARD,
+    ROLE_STUDENT,
+    Attempt,
+    Card,
+    Deck,
+    ReviewLog,
+)
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 FAMILY = "conv-output-size"
@@ -94,6 +101,21 @@ def hammer(url: str, user_id: int, username: str, reviews: int, attempts: int) -
     return Outcome(
         user_id, acknowledged_reviews, acknowledged_attempts, time.perf_counter() - started
     )
+
+
+def start_up(url: str) -> int:
+    """Open Stride (migrate, seed) as a newly started replica does; return the number of decks."""
+    stride = Stride.open(url, StudySettings(enable_fuzzing=False))
+    with stride.transaction() as session:
+        decks = session.scalar(select(func.count()).select_from(Deck)) or 0
+    stride.close()
+    return decks
+
+
+def start_together(url: str, replicas: int) -> list[int]:
+    """Start ``replicas`` processes on one new database at once; each one's deck count."""
+    with multiprocessing.get_context("spawn").Pool(replicas) as pool:
+        return pool.map(start_up, [url] * replicas)
 
 
 def burst(url: str, user_id: int, username: str, reviews: int) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from quiz.benchmarks.concurrency import run
+from quiz.benchmarks.concurrency import run, start_together, start_up
 
 PROCESSES = 8
 WRITES = int(os.environ.get("STRIDE_CONCURRENCY_WRITES", "500"))
@@ -20,3 +20,9 @@ def test_concurrent_double_sends_are_stored_exactly_once(database_url: str) -> N
     assert report.duplicates == 0
     assert report.stored == report.acknowledged
     assert report.lost == 0
+
+
+def test_replicas_starting_together_migrate_and_seed_once(database_url: str) -> None:
+    counts = start_together(database_url, 4)
+    assert len(set(counts)) == 1 and counts[0] >= 1  # everyone sees the same built-in decks
+    assert start_up(database_url) == counts[0]  # and a later start adds nothing
