@@ -52,8 +52,8 @@ def running_app(
     server's output (discarded by default). The server is stopped on exit.
     """
     port = free_port()
-    environment = {**os.environ, "STRIDE_DATA_DIR": data_dir, **(env or {})}
-    environment.pop("STRIDE_DATABASE_URL", None)
+    environment = {k: v for k, v in os.environ.items() if k != "STRIDE_DATABASE_URL"}
+    environment.update({"STRIDE_DATA_DIR": data_dir, **(env or {})})  # env may name a database
     command = [
         sys.executable,
         "-m",

@@ -52,6 +52,9 @@ def _deck_filter() -> int | None:
 
 def _show(card: StudyCard | None) -> None:
     state.study_card_id = card.card_id if card else None
+    # The review count when the card was put on screen: an answer given after another tab or
+    # replica answered it meanwhile is refused as stale, even though reruns reload the card.
+    state.study_card_reps = card.schedule.reps if card else None
     state.study_revealed = False
     state.study_shown_at = time.monotonic()
     state.study_item_result = None
@@ -203,7 +206,7 @@ def _flashcard(card: StudyCard) -> None:
             key=f"study_rate_{rating.name.lower()}_{card.card_id}_{card.schedule.reps}",
             shortcut=str(int(rating)),
             on_click=_answer,
-            args=(card.card_id, card.schedule.reps, rating),
+            args=(card.card_id, state.get("study_card_reps", card.schedule.reps), rating),
             type="primary" if rating == Rating.GOOD else "secondary",
             width="stretch",
         )
