@@ -148,12 +148,13 @@ def _user_import(args: argparse.Namespace, _extra: list[str]) -> int:
         print("nothing was imported", file=sys.stderr)
         return 1
     out = Path(args.passwords_out)
+    stride = Stride.open()  # before the file: a database that cannot be opened leaves none
     try:  # claim the output first: passwords that cannot be written must not be created
         handle = os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w")
     except FileExistsError:
+        stride.close()
         print(f"stride: {out} exists; choose a new file for the passwords", file=sys.stderr)
         return 1
-    stride = Stride.open()
     try:
         with handle, stride.transaction() as session:
             rows = [(e.username, e.display_name, e.role) for e in entries]
@@ -161,6 +162,8 @@ def _user_import(args: argparse.Namespace, _extra: list[str]) -> int:
             writer = csv.writer(handle)
             writer.writerow(["username", "role", "one_time_password"])
             writer.writerows((c.username, c.role, c.password) for c in created)
+            handle.flush()  # on disk before the accounts are committed, or neither
+            os.fsync(handle.fileno())
     except (AccountError, OSError) as error:
         out.unlink(missing_ok=True)
         print(f"stride: {error}; nothing was imported", file=sys.stderr)

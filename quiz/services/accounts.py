@@ -220,7 +220,9 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> No
 def find_account(session: Session, actor: Actor, username: str) -> Account | None:
     require_instructor(actor, "look up accounts")
     user = session.scalar(select(User).where(User.username == normalise_username(username)))
-    return Account.of(user) if user is not None else None
+    if user is None or user.username == LOCAL_USERNAME:  # local mode's user is not an account
+        return None
+    return Account.of(user)
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,11 @@ def sign_in(
             return SignInResult(message=refusal)
 
     user = session.scalar(select(User).where(User.username == name)) if name else None
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    # Always one argon2 check (against a dummy hash when there is no usable account), so the
+    # time taken does not tell which usernames exist.
+    stored_hash = user.password_hash if user is not None and user.active else None
+    matches = verify_password(stored_hash, password)  # False whenever stored_hash is None
+    if user is None or not matches:
         limits = (settings.lockout_failures, settings.client_lockout_failures)
         counted = [
             _count_failure(session, row, now, limit, settings)
