@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,17 +60,22 @@ def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[st
     if request.param == "sqlite":
         yield sqlite_url
         return
-    admin: Engine = request.getfixturevalue("postgres_admin")
+    with new_postgres_database(request.getfixturevalue("postgres_admin")) as url:
+        yield url
+
+
+@contextmanager
+def new_postgres_database(admin: Engine) -> Iterator[str]:
+    """Create an empty database on the test server, yield its URL, drop it afterwards."""
     name = f"stride_test_{os.getpid()}_{next(_database_numbers)}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield (
-        make_url(os.environ["STRIDE_TEST_POSTGRES_URL"])
-        .set(database=name)
-        .render_as_string(hide_password=False)
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    try:
+        url = make_url(os.environ["STRIDE_TEST_POSTGRES_URL"]).set(database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,24 @@
+"""Every page test runs twice: on the default SQLite file and on a new PostgreSQL database.
+
+The app finds its database through ``STRIDE_DATABASE_URL`` (unset: the SQLite file in the
+test's own ``STRIDE_DATA_DIR``); for the PostgreSQL run it names a database made for the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import BACKENDS, new_postgres_database
+
+
+@pytest.fixture(autouse=True, params=BACKENDS)
+def app_database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The backend of this run; sets ``STRIDE_DATABASE_URL`` for PostgreSQL."""
+    if request.param == "sqlite":
+        yield "sqlite"
+        return
+    with new_postgres_database(request.getfixturevalue("postgres_admin")) as url:
+        monkeypatch.setenv("STRIDE_DATABASE_URL", url)
+        yield "postgresql"
