@@ -13,6 +13,7 @@ from quiz.exercises import latex
 from quiz.exercises.base import Exercise, Picture
 from quiz.grading import AnswerKind, Grade, describe_expected
 from quiz.ui.charts import matrix_heatmap
+from quiz.ui.playground_link import show_playground_link
 from quiz.ui.text import escape_markdown
 
 PLOTLY_CONFIG = {"displayModeBar": False, "staticPlot": False}
@@ -123,6 +124,7 @@ def show_solution(exercise: Exercise, key: str) -> None:
     st.markdown(f"**Answer:** {_answer_markdown(exercise)}")
     if exercise.picture is not None:
         _show_picture(exercise, exercise.picture, key)
+    show_playground_link(exercise)
 
 
 def _show_picture(exercise: Exercise, picture: Picture, key: str) -> None:
