@@ -6,6 +6,7 @@ stride deck import FILE [--slug S]  import or update a deck (idempotent)
 stride deck list                    the decks in the database
 stride deck export DECK --format apkg|csv|md -o FILE   write a deck for Anki or as Markdown
 stride db upgrade | current         apply migrations / show the schema revision
+stride db backup | restore FILE     online SQLite backup / restore (current data kept)
 stride exercise list [--json]       the exercise families
 stride exercise generate FAMILY --seed N [--difficulty D] [--json]
 stride exercise grade FAMILY --seed N [--difficulty D] --answer TEXT [--json]
@@ -13,7 +14,7 @@ stride user add|import|list|reset-password|deactivate|activate   accounts (class
 stride grades export|regrade ASSIGNMENT   gradebook CSV; grade stored answers again
 stride assignment list              the assignments
 stride run [STREAMLIT ARGS...]      migrate, then serve the app (default port 8501)
-stride bench engine|exercises|practice [--json]   benchmarks: numbers to read, not tests
+stride bench [SUITE] [--json]        benchmarks; the default suite is the performance budget
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from quiz.commands.database import add_backup_commands
 from quiz.commands.grades import add_grades_commands
 from quiz.commands.users import add_user_commands
 from quiz.config import PROJECT_ROOT, ConfigError, default_database_url
@@ -34,7 +36,7 @@ APP_FILE = PROJECT_ROOT / "app.py"
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
-    args, extra = parser.parse_known_args(argv)
+    args, extra = parser.parse_known_args(_default_bench_suite(argv))
     if extra and args.handler not in (_run, _bench):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
@@ -42,6 +44,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"stride: configuration error: {error}", file=sys.stderr)
         return 2
+
+
+def _default_bench_suite(argv: Sequence[str] | None) -> list[str]:
+    """``stride bench [OPTIONS]`` means ``stride bench budget [OPTIONS]`` (else argparse would
+    read the first option's value as a suite name)."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["bench"] and (
+        len(words) == 1 or (words[1].startswith("-") and words[1] not in ("-h", "--help"))
+    ):
+        words.insert(1, "budget")
+    return words
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -90,6 +103,7 @@ def _build_parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(handler=_db_upgrade)
     current = db_commands.add_parser("current", help="print the database URL and schema revision")
     current.set_defaults(handler=_db_current)
+    add_backup_commands(db_commands)
 
     _add_exercise_commands(commands)
     add_user_commands(commands)
@@ -103,7 +117,7 @@ def _build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
 
     bench = commands.add_parser("bench", help="benchmarks (numbers, not pass/fail)")
-    bench.set_defaults(handler=lambda _args, _extra: bench.print_help())
+    bench.set_defaults(handler=_bench, module="quiz.benchmarks.budget")
     bench_commands = bench.add_subparsers(title="benchmarks", metavar="SUITE")
     suites = {
         "engine": ("conv/pool engine vs reference loops and PyTorch", "engine.bench"),
@@ -115,6 +129,27 @@ def _build_parser() -> argparse.ArgumentParser:
             "Practice page in Chromium: Submit → feedback latency",
             "quiz.benchmarks.practice_browser",
         ),
+        "stats": (
+            "Statistics page queries on a 1,000,000-review SQLite log",
+            "quiz.benchmarks.stats",
+        ),
+        "playground": (
+            "Playground: one slider move, config to serialised figures, 64x64 input",
+            "quiz.benchmarks.playground",
+        ),
+        "budget": (
+            "the performance budget: every figure against its target (the default)",
+            "quiz.benchmarks.budget",
+        ),
+        "store": (
+            "next due item / record a review: 200 users x 500 items, 1M reviews",
+            "quiz.benchmarks.store_latency",
+        ),
+        "study": (
+            "Study page in Chromium: rating to next card; cold start of stride run",
+            "quiz.benchmarks.study_browser",
+        ),
+        "load": ("20 signed-in students studying at once in Chromium", "quiz.benchmarks.load"),
     }
     for name, (summary, module) in suites.items():
         suite = bench_commands.add_parser(name, help=summary, add_help=False)

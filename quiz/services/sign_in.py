@@ -57,6 +57,9 @@ class ActiveSession:
     actor: Actor
     display_name: str
     must_change_password: bool
+    touch_due: bool = False
+    """Read with ``touch=False`` and the idle deadline is due to be extended: resume it again
+    with ``touch=True`` in a write transaction."""
 
 
 def normalise_username(username: str) -> str:
@@ -123,10 +126,20 @@ def start_session(
 
 
 def resume_session(
-    session: Session, token: str | None, now: datetime, settings: AuthSettings
+    session: Session,
+    token: str | None,
+    now: datetime,
+    settings: AuthSettings,
+    *,
+    touch: bool = True,
 ) -> ActiveSession | None:
     """The signed-in user for ``token``, or None when it is unknown, expired or the user is
-    inactive (an expired row is deleted). Using a session extends its idle deadline."""
+    inactive. Using a session extends its idle deadline (at most every ``TOUCH_EVERY``).
+
+    ``touch=False`` only reads, for the read transaction of every page run: an expired row is
+    left for a later write to delete, and ``touch_due`` says the deadline should be extended
+    (the caller then resumes again with ``touch=True`` in a write transaction). With
+    ``touch=True`` an expired row is deleted and a due deadline extended."""
     if not token:
         return None
     row = session.scalar(select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
@@ -134,13 +147,17 @@ def resume_session(
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.active or now >= row.expires_at or now >= row.idle_expires_at:
-        session.delete(row)
-        session.flush()
+        if touch:
+            session.delete(row)
+            session.flush()
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
+    due = now - row.last_seen_at >= TOUCH_EVERY
+    if due and touch:
         row.last_seen_at = now
         row.idle_expires_at = min(now + settings.session_idle, row.expires_at)
-    return ActiveSession(Actor.of(user), user.display_name, user.must_change_password)
+    return ActiveSession(
+        Actor.of(user), user.display_name, user.must_change_password, touch_due=due and not touch
+    )
 
 
 def sign_out(session: Session, token: str | None) -> None:

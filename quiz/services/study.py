@@ -167,8 +167,8 @@ def next_card(
     """
     user_id = actor.user_id
     start, end = day_bounds(now, settings)
-    candidates = [
-        _first_scheduled(
+    candidates = (  # tried in order, each only when the ones before found nothing
+        lambda: _first_scheduled(
             session,
             user_id,
             deck_id,
@@ -176,7 +176,7 @@ def next_card(
             CardSchedule.due <= now,
             exclude=exclude,
         ),
-        _first_scheduled(
+        lambda: _first_scheduled(
             session,
             user_id,
             deck_id,
@@ -184,8 +184,8 @@ def next_card(
             CardSchedule.due < end,
             exclude=exclude,
         ),
-        _first_new(session, user_id, deck_id, start, settings),
-        _first_scheduled(
+        lambda: _first_new(session, user_id, deck_id, start, settings),
+        lambda: _first_scheduled(
             session,
             user_id,
             deck_id,
@@ -193,15 +193,18 @@ def next_card(
             CardSchedule.due <= now + settings.learn_ahead,
             exclude=exclude,
         ),
-        _first_scheduled(
+        lambda: _first_scheduled(
             session,
             user_id,
             deck_id,
             CardSchedule.state.in_(LEARNING_STATES),
             CardSchedule.due <= now + settings.learn_ahead,
         ),
-    ]
-    return next((card for card in candidates if card is not None), None)
+    )
+    for candidate in candidates:
+        if (card := candidate()) is not None:
+            return card
+    return None
 
 
 def answer_card(

@@ -112,17 +112,19 @@ def _answer_form(view: AssignmentView, item: ItemView) -> None:
         return
     stride = get_stride()
     elapsed = int((time.monotonic() - started) * 1000)
+    actor, now = current_actor(), utc_now()
     try:
-        with stride.transaction() as session:
-            result = submit_assignment_answer(
+        result = stride.write(
+            lambda session: submit_assignment_answer(
                 session,
-                current_actor(),
+                actor,
                 view.assignment_id,
                 item.item_id,
                 raw or "",
-                utc_now(),
+                now,
                 duration_ms=elapsed,
             )
+        )
     except (SubmissionRefused, PermissionDenied) as error:
         st.error(str(error), icon=":material/block:")
         return

@@ -28,8 +28,11 @@ def active_session() -> ActiveSession | None:
     token = st.session_state.get(TOKEN_KEY)
     if not token:
         return None
-    with stride.transaction() as session:
-        active = resume_session(session, token, utc_now(), stride.auth)
+    now = utc_now()
+    with stride.transaction() as session:  # read only: most page runs write nothing here
+        active = resume_session(session, token, now, stride.auth, touch=False)
+    if active is not None and active.touch_due:
+        active = stride.write(lambda session: resume_session(session, token, now, stride.auth))
     if active is None:
         st.session_state.pop(TOKEN_KEY, None)
     return active

@@ -681,3 +681,26 @@ def test_auth_settings_read_the_process_environment(monkeypatch: pytest.MonkeyPa
 def test_bad_auth_variables_are_named_in_the_error(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         AuthSettings.from_env({name: value})
+
+
+def test_a_read_only_resume_writes_nothing_and_says_when_a_touch_is_due(
+    stride: Stride, token: str
+) -> None:
+    """Pages resume with ``touch=False`` in a read transaction and write only when told to."""
+    later = NOON + timedelta(minutes=5)
+    with stride.transaction() as session:
+        peeked = resume_session(session, token, later, AUTH, touch=False)
+        assert peeked is not None and peeked.touch_due
+        assert not session.dirty and not session.deleted
+    with stride.transaction() as session:
+        assert session.scalars(select(AuthSession)).one().last_seen_at == NOON
+    touched = resume(stride, token, later)
+    assert touched is not None and not touched.touch_due
+    with stride.transaction() as session:
+        assert resume_session(session, token, later, AUTH, touch=False).touch_due is False  # type: ignore[union-attr]
+    expired = NOON + 3 * AUTH.session_idle
+    with stride.transaction() as session:
+        assert resume_session(session, token, expired, AUTH, touch=False) is None
+    assert session_count(stride) == 1  # left for a write to delete
+    assert resume(stride, token, expired) is None
+    assert session_count(stride) == 0

@@ -24,8 +24,10 @@ if submitted:
     if not username.strip() or not password:
         st.error("Enter your username and your password.")
         st.stop()
-    with stride.transaction() as session:
-        result = sign_in(session, username, password, client_address(), utc_now(), stride.auth)
+    client, now = client_address(), utc_now()
+    result = stride.write(
+        lambda session: sign_in(session, username, password, client, now, stride.auth)
+    )
     if not result.ok:
         st.error(result.message, icon=":material/error:")
         st.stop()

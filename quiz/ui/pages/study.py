@@ -108,10 +108,14 @@ def _answer(card_id: int, reps: int, rating: Rating) -> None:
         )
 
 
+def _undo_and_reload(session) -> StudyCard | None:  # type: ignore[no-untyped-def]
+    """Undo the last answer and load its card again (one write transaction)."""
+    card_id = undo_last_answer(session, actor)
+    return load_study_card(session, actor, card_id) if card_id else None
+
+
 def _undo() -> None:
-    with stride.transaction() as session:
-        card_id = undo_last_answer(session, actor)
-        card = load_study_card(session, actor, card_id) if card_id else None
+    card = stride.write(_undo_and_reload)
     if card is None:
         state.study_notice = "There is nothing to undo."
         state.study_undo_available = False
