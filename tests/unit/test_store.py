@@ -99,3 +99,34 @@ def test_migration_0002_keeps_existing_cards_as_flashcards(database_url: str) ->
     with engine.connect() as connection:
         assert connection.execute(text("SELECT front FROM cards")).scalar() == "Q"
     engine.dispose()
+
+
+def test_migrations_keep_the_links_between_rows(database_url: str) -> None:
+    """Rebuilding ``review_log`` (0006, batch mode on SQLite) keeps ``attempts.review_id``."""
+    engine = make_engine(database_url)
+    upgrade(engine, "0005")
+    now = "2026-01-01 00:00:00"
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO users (id, username, display_name, role, created_at, active, "
+            f"must_change_password) VALUES (1, 'u', 'U', 'student', '{now}', TRUE, FALSE)",
+            "INSERT INTO decks (id, slug, title, description, source_format, source_name, "
+            f"created_at, updated_at) VALUES (1, 'd', 'D', '', 'notes', '', '{now}', '{now}')",
+            "INSERT INTO cards (id, deck_id, key, position, front, back, active, created_at, "
+            f"updated_at, kind) VALUES (1, 1, 'k', 0, 'Q', 'A', TRUE, '{now}', '{now}', "
+            "'flashcard')",
+            "INSERT INTO review_log (id, user_id, card_id, rating, reviewed_at, state_before, "
+            "state_after, stability_after, difficulty_after, due_after) "
+            f"VALUES (7, 1, 1, 3, '{now}', 0, 1, 1.0, 5.0, '{now}')",
+            "INSERT INTO attempts (user_id, card_id, review_id, source, family, seed, "
+            "difficulty, raw_answer, score, correct, used_hint, saw_solution, created_at) "
+            f"VALUES (1, 1, 7, 'study', 'f', 1, 1, 'x', 1.0, TRUE, FALSE, FALSE, '{now}')",
+        ):
+            connection.execute(text(statement))
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT review_id FROM attempts")).scalar() == 7
+    if database_url.startswith("sqlite"):
+        with engine.connect() as connection:  # enforcement is back on afterwards
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
