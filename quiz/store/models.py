@@ -235,6 +235,7 @@ class Attempt(Base):
     __tablename__ = "attempts"
     __table_args__ = (
         Index("ix_attempts_user_family", "user_id", "family", "created_at"),
+        Index("ix_attempts_user_outcome", "user_id", "family", "mistake", "correct", "created_at"),
         UniqueConstraint("user_id", "client_token"),
     )
 

@@ -29,11 +29,12 @@ def _learning_pages() -> list[StreamlitPage]:
         _page("study", "Study", "school"),
         _page("practice", "Practice", "calculate"),
         _page("assignments", "Assignments", "assignment"),
+        _page("stats", "Statistics", "monitoring"),
     ]
 
 
 def _library_pages() -> list[StreamlitPage]:
-    return [_page("decks", "Decks", "style")]
+    return [_page("decks", "Decks", "style"), _page("playground", "Playground", "grid_on")]
 
 
 def _teaching_pages(classroom: bool) -> list[StreamlitPage]:

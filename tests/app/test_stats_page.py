@@ -1,0 +1,272 @@
+"""AppTest for the Statistics page: every figure's data, the empty states, and whose statistics
+an instructor may pick in classroom mode.
+
+The history is written straight into the tables (:class:`tests.unit.test_stats_store.History`)
+at times relative to the current study day, since the page asks for the real time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from quiz.config import AuthSettings
+from quiz.exercises.registry import FAMILIES
+from quiz.runtime import Stride
+from quiz.scheduling import utc_now
+from quiz.services.access import COMMAND_LINE
+from quiz.services.accounts import create_user
+from quiz.services.sign_in import start_session
+from quiz.services.stats import study_date, study_day_start
+from quiz.store.models import Card, User
+from quiz.ui.session import TOKEN_KEY
+from tests.support import REPO_ROOT
+from tests.unit.test_stats_store import AGAIN, EASY, HARD, LEARNING, History
+
+STATS = "quiz/ui/pages/stats.py"
+KEYS = (
+    "stats_calendar",
+    "stats_reviews",
+    "stats_forecast",
+    "stats_states",
+    "stats_retention",
+    "stats_stability",
+    "stats_difficulty",
+    "stats_retrievability",
+    "stats_family_attempts",
+    "stats_family_accuracy",
+    "stats_family_mastery",
+)
+
+
+@pytest.fixture
+def stride(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stride]:
+    """The database the app under test opens; study days start at 4 am in New York."""
+    monkeypatch.setenv("STRIDE_TIMEZONE", "America/New_York")
+    app = Stride.open()
+    yield app
+    app.close()
+
+
+def _page(token: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    if token:
+        at.session_state[TOKEN_KEY] = token
+    at.run()
+    at.switch_page(STATS).run()
+    assert not at.exception
+    return at
+
+
+def _figures(at: AppTest) -> dict[str, dict[str, Any]]:
+    """The page's Plotly figures (their JSON) by widget key."""
+    found = {}
+    for chart in at.get("plotly_chart"):
+        (key,) = [k for k in KEYS if chart.proto.id.endswith(k)]
+        found[key] = json.loads(chart.proto.spec)
+    return found
+
+
+def _infos(at: AppTest) -> str:
+    return "\n".join(i.value for i in at.info)
+
+
+def _today_start(stride: Stride) -> datetime:
+    return study_day_start(study_date(utc_now(), stride.settings), stride.settings)
+
+
+def _local_user(stride: Stride) -> int:
+    with stride.transaction() as session:
+        return session.scalars(select(User.id).where(User.username == "local")).one()
+
+
+def _write_history(stride: Stride, user: int) -> None:
+    """Today: Good + Easy (young, 1.5 s each); 3 days ago: Again (mature) + Hard; 10 days ago:
+    a learning-state Good. Schedules: 3 (one overdue, one due in 2 days, one mature in 10);
+    exercises: 3 attempts at same-padding (2 mistakes), 1 at conv-macs; one conv-macs item."""
+    start = _today_start(stride)
+    with stride.transaction() as session:
+        history = History.start(session)
+        cards = history.cards(3)
+        (item,) = history.cards(1, family="conv-macs")
+        mature = timedelta(days=30)
+        history.review(user, cards[0], start + timedelta(minutes=1), duration_ms=1500)
+        history.review(user, cards[1], start + timedelta(minutes=2), rating=EASY, duration_ms=1500)
+        before = start - timedelta(days=3) + timedelta(hours=2)
+        history.review(user, cards[0], before, rating=AGAIN, interval=mature)
+        history.review(user, cards[1], before, rating=HARD)
+        history.review(user, cards[2], start - timedelta(days=10), state=LEARNING)
+        history.schedule(user, cards[0], due=start - timedelta(days=2), stability=2.5)
+        history.schedule(user, cards[1], due=start + timedelta(days=2, hours=1), stability=12.0)
+        in_ten_days = start + timedelta(days=10, hours=12)  # midday, whatever DST does
+        history.schedule(user, cards[2], due=in_ten_days, interval=mature)
+        history.schedule(user, item, due=start + timedelta(days=40), last_review=utc_now())
+        history.attempt(user, "same-padding", start, correct=False, mistake="off_by_one")
+        history.attempt(user, "same-padding", start, correct=False, mistake="off_by_one")
+        history.attempt(user, "same-padding", start, correct=True)
+        history.attempt(user, "conv-macs", start, correct=True)
+        history.done()
+
+
+def _new_cards(stride: Stride) -> int:
+    with stride.transaction() as session:
+        return session.scalar(select(func.count()).select_from(Card).where(Card.active)) or 0
+
+
+# --- local mode ------------------------------------------------------------------------------
+
+
+def test_a_new_learner_sees_what_each_figure_will_show(stride: Stride) -> None:
+    at = _page()
+    assert at.title[0].value == "Statistics"
+    assert not at.selectbox  # nobody to pick in local mode
+    assert set(_figures(at)) == {"stats_states"}  # the built-in decks' new cards
+    infos = _infos(at)
+    for expected in (
+        "No reviews in the last year yet",
+        "Nothing is due in the next 30 days",
+        "No reviews of cards in the Review state yet",
+        "No studied cards yet",
+        "No exercise attempts yet",
+        "No exercise items studied yet",
+    ):
+        assert expected in infos
+    (states,) = _figures(at)["stats_states"]["data"]
+    assert states["y"] == ["New", "Learning", "Relearning", "Young", "Mature", "Suspended"]
+    assert states["x"] == [_new_cards(stride), 0, 0, 0, 0, 0]
+    assert "America/New\\_York" in at.caption[0].value
+
+
+def test_every_figure_shows_the_history(stride: Stride) -> None:
+    user = _local_user(stride)
+    _write_history(stride, user)
+    today = study_date(utc_now(), stride.settings)
+    at = _page()
+    figures = _figures(at)
+    assert set(figures) == set(KEYS)
+    assert not at.info
+    assert [m.value for m in at.metric] == ["2", "0", "5", "3 / 365"]
+
+    (calendar,) = figures["stats_calendar"]["data"]
+    assert len(set(calendar["x"])) == len(calendar["x"]) in (53, 54)  # unique week labels
+    assert calendar["y"] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    column = len(calendar["x"]) - 1  # today is in the last week
+    assert calendar["z"][today.weekday()][column] == 2
+    assert calendar["text"][today.weekday()][column] == f"{today:%a %d %b %Y}: 2 reviews"
+    texts = [t for row in calendar["text"] for t in row if t]
+    assert len(texts) == len(set(texts)) == 365  # one unique hover text per day
+    assert sum(z or 0 for row in calendar["z"] for z in row) == 5
+
+    reviews = {trace["name"]: trace for trace in figures["stats_reviews"]["data"]}
+    assert list(reviews) == ["Again", "Hard", "Good", "Easy"]
+    assert reviews["Good"]["x"][-1] == today.isoformat()
+    assert [reviews[name]["y"][-1] for name in reviews] == [0, 0, 1, 1]
+    assert [sum(reviews[name]["y"]) for name in reviews] == [1, 1, 2, 1]
+
+    forecast = {trace["name"]: trace["y"] for trace in figures["stats_forecast"]["data"]}
+    assert forecast["Young"][:3] == [1, 0, 1]  # overdue counts today; one due in 2 days
+    assert forecast["Mature"][10] == 1 and sum(map(sum, forecast.values())) == 3
+
+    (states,) = figures["stats_states"]["data"]
+    assert states["x"] == [_new_cards(stride) - 4, 0, 0, 2, 2, 0]  # the item is mature too
+
+    retention = {trace["name"]: trace for trace in figures["stats_retention"]["data"]}
+    assert retention["Young"]["x"] == ["Last 7 days", "Last 30 days", "Last 365 days"]
+    assert retention["Young"]["text"] == ["100% (3/3)"] * 3
+    assert retention["Mature"]["text"] == ["0% (0/1)"] * 3
+
+    (stability,) = figures["stats_stability"]["data"]
+    assert stability["x"][0] == "0–1 d" and stability["x"][-1] == "1095+ d"
+    assert dict(zip(stability["x"], stability["y"], strict=True)) == {
+        **dict.fromkeys(stability["x"], 0),
+        "2–3 d": 1,
+        "3–5 d": 2,
+        "10–14 d": 1,
+    }
+    (difficulty,) = figures["stats_difficulty"]["data"]
+    assert difficulty["x"][4] == "5–6" and difficulty["y"][4] == 4
+    (retrievability,) = figures["stats_retrievability"]["data"]
+    assert retrievability["x"][-1] == "95–100%" and sum(retrievability["y"]) == 4
+
+    padding, macs = FAMILIES["same-padding"].title, FAMILIES["conv-macs"].title
+    attempts = {trace["name"]: trace for trace in figures["stats_family_attempts"]["data"]}
+    assert attempts["Correct"]["y"] == [padding, macs]
+    assert (attempts["Correct"]["x"], attempts["Wrong"]["x"]) == ([1, 1], [2, 0])
+    accuracy = {trace["name"]: trace["y"] for trace in figures["stats_family_accuracy"]["data"]}
+    assert accuracy[padding][-1] == pytest.approx(100 / 3) and accuracy[macs][-1] == 100
+    assert accuracy[padding][:-1] == [None] * 25
+    (mastery,) = figures["stats_family_mastery"]["data"]
+    assert mastery["y"] == [macs] and mastery["text"] == ["100% · 1 item"]
+
+    (mistakes,) = at.dataframe
+    assert mistakes.value.to_dict("records") == [
+        {
+            "Exercise": padding,
+            "Mistake": FAMILIES["same-padding"].mistake_tags["off_by_one"],
+            "Times": 2,
+        }
+    ]
+
+
+# --- classroom mode --------------------------------------------------------------------------
+
+
+def _classroom(stride: Stride, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    monkeypatch.setenv("STRIDE_AUTH", "password")
+    now = utc_now()
+    ids = {}
+    with stride.transaction() as session:
+        for name, role in (("teacher", "instructor"), ("ada", "student"), ("bob", "student")):
+            create_user(session, COMMAND_LINE, name, role, f"{name}-pass-1", now)
+            ids[name] = session.scalars(select(User.id).where(User.username == name)).one()
+    return ids
+
+
+def _token(stride: Stride, username: str) -> str:
+    with stride.transaction() as session:
+        user = session.scalars(select(User).where(User.username == username)).one()
+        return start_session(session, user, "test", utc_now(), AuthSettings(mode="password"))
+
+
+def test_an_instructor_picks_a_student_and_students_see_their_own(
+    stride: Stride, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _classroom(stride, monkeypatch)
+    _write_history(stride, ids["ada"])
+
+    at = _page(_token(stride, "teacher"))
+    (picker,) = at.selectbox
+    assert picker.label == "Whose statistics"
+    assert picker.options == ["You (teacher)", "ada", "bob"]  # accounts without a display name
+    assert "No reviews in the last year yet" in _infos(at)  # the teacher's own
+    picker.select(ids["ada"]).run()
+    assert not at.exception
+    assert "ada's statistics" in at.caption[0].value
+    figures = _figures(at)
+    assert sum(z or 0 for row in figures["stats_calendar"]["data"][0]["z"] for z in row) == 5
+
+    at = _page(_token(stride, "ada"))
+    assert not at.selectbox
+    assert "Your statistics" in at.caption[0].value
+    assert "stats_calendar" in _figures(at)
+
+    at = _page(_token(stride, "bob"))
+    assert not at.selectbox and "stats_calendar" not in _figures(at)
+    assert "No reviews in the last year yet" in _infos(at)
+
+
+def test_an_instructor_without_students_is_told_where_to_add_them(
+    stride: Stride, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STRIDE_AUTH", "password")
+    with stride.transaction() as session:
+        create_user(session, COMMAND_LINE, "teacher", "instructor", "teacher-pass-1", utc_now())
+    at = _page(_token(stride, "teacher"))
+    assert at.selectbox[0].options == ["You (teacher)"]
+    assert any("add them on the People page" in c.value for c in at.caption)
