@@ -13,6 +13,10 @@ Import, :func:`html_to_markdown` (a field of an ``#html:true`` text export or an
   content; every other tag is stripped, its text kept;
 * text is escaped for Markdown: ``*``, ``_``, `````, ``~``, ``$`` and ``\\`` get a backslash,
   ``<``/``>``/``&`` stay entities, so no HTML can come out of a field, only text.
+* markup is read only where it is complete (:func:`_well_formed`): a ``<`` that does not open a
+  whole tag (up to its ``>``), comment (``<!-- ... -->``) or declaration (``<!...>``, ``<?...>``)
+  is text. Comments and declarations are removed. This also keeps the parser linear: Python's
+  ``HTMLParser`` rescans to the end of the field for every unclosed ``<a ``, ``<!--`` or ``</``.
 
 :func:`plain_to_markdown` converts only the maths of a plain-text (``#html:false``) field.
 :func:`markdown_to_anki_html` goes the other way for export.
@@ -135,7 +139,7 @@ def html_to_markdown(field: str) -> str:
     formulas: list[str] = []
     text = _stash_maths(_strip_private(field), formulas, is_html=True)
     converter = _Converter()
-    converter.feed(text)
+    converter.feed(_well_formed(text))
     converter.close()
     return _restore_maths(converter.markdown(), formulas)
 
@@ -211,6 +215,83 @@ def _clean_formula(raw: str, *, is_html: bool) -> str:
 
 def _restore_maths(text: str, formulas: list[str]) -> str:
     return _PLACEHOLDER.sub(lambda match: formulas[int(match.group(1))], text)
+
+
+# A whole start tag: the grammar of ``html.parser.locatestarttagend_tolerant`` (so the parser
+# ends the tag at the same ``>``) without a ``<`` in the names or bare values and without a ``<``
+# that could open markup (``<`` + a letter, ``/``, ``!`` or ``?``) in quoted values. A match
+# attempt therefore never passes the next ``<`` that opens markup, and with possessive
+# quantifiers it never backtracks: the scan of the whole field is linear.
+_START_TAG = re.compile(
+    r"""
+    <[a-zA-Z][^\t\n\r\f />\x00<]*+                                   # the tag name
+    (?:[\s/]*+
+      (?:(?<=['"\s/])[^\s/><][^\s/=><]*+                              # an attribute name
+        (?:\s*+=++\s*+
+          (?:'(?:[^'<]|<(?![a-zA-Z/!?]))*+'                             # its value
+            |"(?:[^"<]|<(?![a-zA-Z/!?]))*+"
+            |(?!['"])[^>\s<]*+)
+          \s*+)?+
+        (?:\s|/(?!>))*+
+      )*+
+    )?+
+    \s*+/?>
+    """,
+    re.VERBOSE,
+)
+_END_TAG = re.compile(r"</[a-zA-Z][^<>]*+>")  # the parser ends it at the first ``>``
+# Declarations (``<!DOCTYPE ...>``, ``<![CDATA[...>``), processing instructions and bogus end tags
+# (``</>``, ``</ x>``): the converter has no use for them, so they are removed.
+_IGNORED_MARKUP = re.compile(r"<(?:[!?]|/(?![a-zA-Z]))[^<>]*+>")
+_LT = "&lt;"
+
+
+def _well_formed(text: str) -> str:
+    """``text`` with every ``<`` that does not open whole markup written ``&lt;`` (it is text),
+    and comments and declarations removed; tags are kept as they are.
+
+    Whole markup is a start tag (:data:`_START_TAG`), an end tag, a comment ``<!-- ... -->``
+    (anything inside; ``<!-->`` is empty) or a declaration ``<!...>``/``<?...>`` without ``<``
+    inside. Linear time: each ``<`` is looked at once, the end of a comment is found by one
+    forward search shared by all of them.
+    """
+    pieces: list[str] = []
+    comment_ends = _Finder(text, "-->")
+    cursor = 0
+    start = text.find("<")
+    while start >= 0:
+        pieces.append(text[cursor:start])
+        if text.startswith("<!--", start):
+            end = comment_ends.find(start + 2)
+            if end >= 0:
+                cursor = end + 3
+            else:
+                pieces.append(_LT)
+                cursor = start + 1
+        elif match := _START_TAG.match(text, start) or _END_TAG.match(text, start):
+            pieces.append(match.group())
+            cursor = match.end()
+        elif match := _IGNORED_MARKUP.match(text, start):
+            cursor = match.end()
+        else:
+            pieces.append(_LT)
+            cursor = start + 1
+        start = text.find("<", cursor)
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+class _Finder:
+    """``text.find(needle, start)`` for non-decreasing ``start``: linear time over all calls."""
+
+    def __init__(self, text: str, needle: str) -> None:
+        self._text, self._needle = text, needle
+        self._found = -2  # the last answer (-1: none left; -2: not searched yet)
+
+    def find(self, start: int) -> int:
+        if self._found != -1 and self._found < start:
+            self._found = self._text.find(self._needle, start)
+        return self._found
 
 
 def _escape_text(text: str) -> str:

@@ -17,14 +17,16 @@ character itself; without it the first record decides (a tab, else ``;``, else `
 header, fields that contain HTML tags or entities are read as HTML. ``#tags:`` adds tags to every
 note; ``#columns:`` names the columns (``Front`` and ``Back`` are used when named, else the first
 two columns that are not the GUID, tags, deck or note type column); ``#guid column:`` gives each
-card its stable id; ``#deck:`` (or the most common value of ``#deck column:``) is the deck title.
+card its stable id (at most 90 characters); ``#deck:`` (or the most common value of ``#deck
+column:``, else the file name) is the deck title (at most 500 characters).
 ``#notetype:`` and ``#notetype column:`` are accepted and ignored. Other lines starting with ``#``
 are comments. Fields may be quoted with ``"`` (a ``"`` inside is written ``""``), which lets them
 hold separators and line breaks. Records with fewer fields than columns get empty fields; extra
 fields are ignored (as Anki does).
 
-Problems (a bad header, an unclosed quote, an empty front or back, a repeated GUID) are reported
-with their line: :func:`check_anki_text` lists them all, :func:`parse_anki_text` raises the first.
+Problems (a bad header, an unclosed quote, an empty front or back, a repeated or too long GUID, a
+too long title) are reported with their line (0 for a title from the file name):
+:func:`check_anki_text` lists them all, :func:`parse_anki_text` raises the first.
 """
 
 from __future__ import annotations
@@ -40,7 +42,15 @@ from quiz.decks.anki_html import (
     looks_like_html,
     plain_to_markdown,
 )
-from quiz.decks.model import MAX_CARDS, DeckProblem, ParsedCard, ParsedDeck
+from quiz.decks.model import (
+    MAX_CARDS,
+    MAX_ID_CHARS,
+    MAX_TITLE_CHARS,
+    DeckProblem,
+    ParsedCard,
+    ParsedDeck,
+    length_problem,
+)
 
 FORMAT_NAME = "anki-text"
 DEFAULT_TITLE = "Imported deck"
@@ -143,7 +153,28 @@ def _parse(text: str, title: str | None) -> tuple[ParsedDeck | None, list[DeckPr
     if problems:
         return None, problems
     deck_title = headers.deck or _most_common_deck(records, layout) or title or DEFAULT_TITLE
+    if too_long := length_problem(
+        "the deck title",
+        deck_title,
+        MAX_TITLE_CHARS,
+        _title_line(deck_title, headers, records, layout),
+    ):
+        return None, [too_long]
     return ParsedDeck(title=deck_title, cards=tuple(cards), source_format=FORMAT_NAME), problems
+
+
+def _title_line(
+    deck_title: str, headers: _Headers, records: list[tuple[int, list[str]]], layout: _Layout
+) -> int:
+    """Where the deck title comes from: the ``#deck:`` line, the first line whose deck column
+    holds it, else 0 (the file name)."""
+    if headers.deck:
+        return headers.lines.get("deck", 0)
+    if layout.deck is not None:
+        for line, fields in records:
+            if _column(fields, layout.deck).strip() == deck_title:
+                return line
+    return 0
 
 
 def _by_line(problem: DeckProblem) -> int:
@@ -385,6 +416,9 @@ def _cards(
         front, back = convert(front_field), convert(back_field)
         key = _column(fields, layout.guid).strip() or None
         ok = True
+        if key is not None and (too_long := length_problem("the GUID", key, MAX_ID_CHARS, line)):
+            problems.append(too_long)
+            ok = False
         for side, text, index in (("front", front, layout.front), ("back", back, layout.back)):
             if not text:
                 problems.append(DeckProblem(line, f"the {side} (column {index + 1}) is empty"))

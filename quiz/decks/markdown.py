@@ -45,7 +45,8 @@ A complete example::
 
 The rules:
 
-* **Front matter** comes first, between two ``---`` lines: ``title:`` (required),
+* **Front matter** comes first, between two ``---`` lines: ``title:`` (required, at most 500
+  characters),
   ``description:`` and ``tags:`` (``[a, b]``, ``a, b`` or ``- a`` lines below ``tags:``), one
   ``key: value`` per line; values may be quoted (``"..."``), ``#`` lines are comments.
 * **A card** starts at a heading ``## Q: question``. Everything up to the next ``##`` heading is
@@ -55,16 +56,17 @@ The rules:
   list``); the text below it, if any, is shown with each generated problem. Its attributes may set
   ``difficulty=1|2|3`` (or ``warm-up``/``standard``/``challenge``; 2 when absent) and parameter
   ranges: ``name=28-224`` (an inclusive range) or ``name=3,5,7`` (a set), whole numbers ≥ 0.
-* **Attributes** go in braces at the end of a heading: ``#id`` (a stable id, unique in the deck:
-  the card keeps its review history when its text is edited; ``id="any text"`` for ids with
-  unusual characters), ``.tag`` (any number of tags).
+* **Attributes** go in braces at the end of a heading: ``#id`` (a stable id, unique in the deck,
+  at most 90 characters: the card keeps its review history when its text is edited;
+  ``id="any text"`` for ids with unusual characters), ``.tag`` (any number of tags).
 * Sides are Markdown with ``$...$``, ``$$...$$`` and ``\\[...\\]`` maths; every ``##`` heading
   starts a card or an exercise (a heading inside a card is ``###`` or deeper), except in fenced
   code blocks.
 
 Every problem is reported with its line: a missing or unclosed front matter, an unknown
-front-matter key, an empty question or answer, a duplicate id, an unknown family, a bad difficulty,
-a malformed or out-of-range parameter, unbalanced display maths, an unclosed code fence.
+front-matter key, a title or id that is too long, an empty question or answer, a duplicate id, an
+unknown family, a bad difficulty, a malformed or out-of-range parameter, ranges no generated
+problem meets, unbalanced display maths, an unclosed code fence.
 :func:`check_markdown` lists them all; :func:`parse_markdown` raises the first.
 """
 
@@ -77,12 +79,15 @@ from typing import Any
 
 from quiz.decks.model import (
     MAX_CARDS,
+    MAX_ID_CHARS,
+    MAX_TITLE_CHARS,
     DeckProblem,
     ExerciseEntry,
     IntRange,
     ParameterValues,
     ParsedCard,
     ParsedDeck,
+    length_problem,
 )
 
 FORMAT_NAME = "markdown"
@@ -279,6 +284,8 @@ def _front_matter(lines: list[str], problems: list[DeckProblem]) -> tuple[_Front
     if not meta.title:
         where = seen.get("title", first + 1)
         problems.append(DeckProblem(where, "expected a non-empty 'title:' in the front matter"))
+    elif too_long := length_problem("the title", meta.title, MAX_TITLE_CHARS, seen["title"]):
+        problems.append(too_long)
     return meta, end + 1 if close is not None and end == close else end
 
 
@@ -627,6 +634,8 @@ def _common_attributes(
                 problems.append(DeckProblem(line, f"a second id {value!r}; the id is {key!r}"))
             elif not value.strip():
                 problems.append(DeckProblem(line, "the id is empty"))
+            elif too_long := length_problem("the card id", value, MAX_ID_CHARS, line):
+                problems.append(too_long)
             else:
                 key = value
         elif name == ".":

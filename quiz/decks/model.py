@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 
 MAX_CARDS = 20_000
 """The most cards (and exercise entries) one deck file may hold."""
+MAX_TITLE_CHARS = 500
+"""The longest deck title, in characters (what the database stores)."""
+MAX_ID_CHARS = 90
+"""The longest card id (the database stores 100 characters: room for a ``#2`` on a repeat)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,15 @@ class ParsedDeck:
             result["tags"] = list(self.tags)
         result["cards"] = [card.to_dict() for card in self.cards]
         return result
+
+
+def length_problem(what: str, text: str, limit: int, line: int) -> DeckProblem | None:
+    """The problem when ``text`` (``what``: "the title", "the id"...) is longer than ``limit``
+    characters, reported on ``line``; ``None`` when it fits. Every parser checks the title and
+    the card ids with it, so that a deck that parses also fits the database."""
+    if len(text) <= limit:
+        return None
+    return DeckProblem(line, f"{what} has {len(text)} characters; at most {limit} are allowed")
 
 
 class DeckFormatError(ValueError):

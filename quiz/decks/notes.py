@@ -21,10 +21,11 @@ The format::
     ...
     Related posts
 
-A question is followed by **two** blank lines, then its answer; an answer is followed by **one**
-blank line, then the next question. Questions and answers may span several paragraphs (separated
-by single blank lines): bullet lines ``  • ``, display maths ``\\[...\\]`` and inline ``$...$``.
-The card list ends at a ``Proofs`` or ``Related posts`` heading (or the end of the file).
+The title line has at most 500 characters. A question is followed by **two** blank lines, then
+its answer; an answer is followed by **one** blank line, then the next question. Questions and
+answers may span several paragraphs (separated by single blank lines): bullet lines ``  • ``,
+display maths ``\\[...\\]`` and inline ``$...$``. The card list ends at a ``Proofs`` or
+``Related posts`` heading (or the end of the file).
 
 Because one blank line separates both the paragraphs *within* a side and an answer from the next
 question, the text between two double gaps ("answer + next question") has to be split; the rule is
@@ -38,7 +39,13 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from quiz.decks.model import DeckFormatError, ParsedCard, ParsedDeck
+from quiz.decks.model import (
+    MAX_TITLE_CHARS,
+    DeckFormatError,
+    ParsedCard,
+    ParsedDeck,
+    length_problem,
+)
 
 FORMAT_NAME = "notes"
 FLASHCARDS_HEADING = "Flashcards"
@@ -122,6 +129,8 @@ def parse_notes(text: str) -> ParsedDeck:
         _check_display_maths(lines, paragraph)
     cards = _cards(lines, _segments(lines, paragraphs))
     title = lines[title_index].strip()
+    if too_long := length_problem("the title", title, MAX_TITLE_CHARS, title_index + 1):
+        raise too_long.error()
     return ParsedDeck(title=title, cards=tuple(cards), source_format=FORMAT_NAME)
 
 

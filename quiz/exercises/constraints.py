@@ -4,14 +4,19 @@ A constraint names an integer parameter of the family's generated problems (a ke
 ``Exercise.params``; for a list such as ``kernel = [kh, kw]`` every element must fit) and gives a
 range (``IntRange``) or a set of allowed values. A constrained variant is found by trying the
 family's variants for seeds derived from the item's seed until one fits, so every family honours
-constraints without code of its own. What a family can produce is learnt by sampling it: a
-constraint on an unknown parameter, outside everything the family generates, or that no variant
-at that difficulty meets, is a validation error.
+constraints without code of its own. What a family can produce is learnt by sampling it (the
+variants for seeds ``0`` to ``SAMPLES - 1`` at each difficulty, computed once per family and
+difficulty): a constraint on an unknown parameter, outside everything the family generates, or
+that none of the sampled variants at that difficulty meets, is a validation error. Checking an
+entry therefore costs no generation beyond those samples, however many entries a deck holds; and
+since a variant that validation saw is always among the ones tried, an accepted entry always has
+a variant.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,36 +49,38 @@ def integer_params(params: Mapping[str, Any]) -> dict[str, list[int]]:
 
 def satisfies(params: Mapping[str, Any], constraints: Mapping[str, ParameterValues]) -> bool:
     """Whether every constrained parameter of ``params`` is within its range or set."""
-    values = integer_params(params)
-    return all(
-        name in values and all(_allowed(v, allowed) for v in values[name])
-        for name, allowed in constraints.items()
-    )
+    return _meets(integer_params(params), constraints)
 
 
 def make_constrained(
     family: Family, seed: int, difficulty: int, constraints: Mapping[str, ParameterValues]
 ) -> Exercise:
-    """The first variant, for seeds derived from ``seed``, that meets ``constraints``."""
-    for attempt in range(TRIES if constraints else 1):
-        candidate = (seed + attempt * _SEED_STEP) & 0x7FFFFFFF
+    """The first variant that meets ``constraints``: for :data:`TRIES` seeds derived from
+    ``seed``, then for the seeds validation samples (``0`` to ``SAMPLES - 1``), so an entry that
+    :func:`unmet` accepted always gets one."""
+    tries = TRIES if constraints else 1
+    derived = ((seed + attempt * _SEED_STEP) & 0x7FFFFFFF for attempt in range(tries))
+    for candidate in itertools.chain(derived, range(SAMPLES if constraints else 0)):
         exercise = family.make(candidate, difficulty)
         if satisfies(exercise.params, constraints):
             return exercise
-    raise NoVariantError(
-        f"no {family.id} problem at difficulty {difficulty} has "
-        + ", ".join(f"{name} in {_describe(allowed)}" for name, allowed in constraints.items())
-    )
+    raise NoVariantError(_no_variant(family.id, difficulty, constraints))
+
+
+@functools.cache
+def _sampled(family_id: str, difficulty: int) -> tuple[dict[str, list[int]], ...]:
+    """The integer parameters of the family's variants for seeds ``0`` to ``SAMPLES - 1``."""
+    family = get_family(family_id)
+    return tuple(integer_params(family.make(seed, difficulty).params) for seed in range(SAMPLES))
 
 
 @functools.cache
 def observed_ranges(family_id: str, difficulty: int | None = None) -> dict[str, tuple[int, int]]:
     """The smallest and largest value of every integer parameter the family generates."""
-    family = get_family(family_id)
     ranges: dict[str, tuple[int, int]] = {}
     for level in DIFFICULTIES if difficulty is None else (difficulty,):
-        for seed in range(SAMPLES):
-            for name, values in integer_params(family.make(seed, level).params).items():
+        for params in _sampled(family_id, level):
+            for name, values in params.items():
                 low, high = ranges.get(name, (min(values), max(values)))
                 ranges[name] = (min(low, *values), max(high, *values))
     return ranges
@@ -82,16 +89,21 @@ def observed_ranges(family_id: str, difficulty: int | None = None) -> dict[str, 
 def unmet(
     family_id: str, difficulty: int, constraints: Mapping[str, ParameterValues]
 ) -> str | None:
-    """Why no variant at ``difficulty`` can meet ``constraints`` (``None`` when one can)."""
-    try:
-        make_constrained(get_family(family_id), 0, difficulty, constraints)
-    except NoVariantError as error:
-        level = observed_ranges(family_id, difficulty)
-        generated = "; ".join(
-            f"{name} {level[name][0]}-{level[name][1]}" for name in constraints if name in level
-        )
-        return f"{error}; at this difficulty it generates {generated}"
-    return None
+    """Why no variant at ``difficulty`` can meet ``constraints`` (``None`` when one can).
+
+    Decided on the :data:`SAMPLES` variants sampled once per family and difficulty: the
+    constraints are met when one of them meets them. No variant is generated per call.
+    """
+    if any(_meets(params, constraints) for params in _sampled(family_id, difficulty)):
+        return None
+    level = observed_ranges(family_id, difficulty)
+    generated = "; ".join(
+        f"{name} {level[name][0]}-{level[name][1]}" for name in constraints if name in level
+    )
+    return (
+        f"{_no_variant(family_id, difficulty, constraints)} (none of {SAMPLES} sampled variants "
+        f"does); at this difficulty it generates {generated or 'none of these parameters'}"
+    )
 
 
 def params_from_json(data: Mapping[str, Any]) -> dict[str, ParameterValues]:
@@ -102,6 +114,20 @@ def params_from_json(data: Mapping[str, Any]) -> dict[str, ParameterValues]:
         else tuple(int(v) for v in value["any_of"])
         for name, value in data.items()
     }
+
+
+def _meets(values: Mapping[str, list[int]], constraints: Mapping[str, ParameterValues]) -> bool:
+    """Whether the integer parameters ``values`` (:func:`integer_params`) meet ``constraints``."""
+    return all(
+        name in values and all(_allowed(v, allowed) for v in values[name])
+        for name, allowed in constraints.items()
+    )
+
+
+def _no_variant(family_id: str, difficulty: int, constraints: Mapping[str, ParameterValues]) -> str:
+    return f"no {family_id} problem at difficulty {difficulty} has " + ", ".join(
+        f"{name} in {_describe(allowed)}" for name, allowed in constraints.items()
+    )
 
 
 def _allowed(value: int, allowed: ParameterValues) -> bool:

@@ -280,7 +280,10 @@ def import_upload(
     preview = preview_upload(data, filename)
     if preview.deck is None or preview.problems:
         raise UploadRejectedError(filename, preview.problems)
-    return import_deck(session, preview.deck, now, source_name=filename)
+    try:
+        return import_deck(session, preview.deck, now, source_name=filename)
+    except DeckFormatError as error:  # the preview checks what import_deck does; be safe
+        raise UploadRejectedError(filename, [DeckProblem.from_error(error)]) from error
 
 
 # --- search ------------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quiz.config import BUILTIN_DECKS_DIR
-from quiz.decks import DeckFormatError, ParsedCard, ParsedDeck, parse_deck_file
+from quiz.decks import ParsedCard, ParsedDeck, parse_deck_file
 from quiz.decks.identity import ExistingCard, plan_sync
-from quiz.decks.model import ExerciseEntry
+from quiz.decks.model import MAX_ID_CHARS, MAX_TITLE_CHARS, ExerciseEntry, length_problem
 from quiz.store.models import CARD_KIND_EXERCISE, CARD_KIND_FLASHCARD, Card, Deck
 
 
@@ -127,24 +127,22 @@ def import_deck(
     return report
 
 
-MAX_KEY_CHARS = 100
-MAX_TITLE_CHARS = 500
+MAX_KEY_CHARS = 100  # the column; a file's ids are shorter (MAX_ID_CHARS), see quiz.decks.model
 
 
 def _check_lengths(parsed: ParsedDeck) -> None:
-    """Ids and titles that fit the database's columns (checked before anything is written)."""
-    if len(parsed.title) > MAX_TITLE_CHARS:
-        raise DeckFormatError(
-            1,
-            f"the title has {len(parsed.title)} characters; at most {MAX_TITLE_CHARS} are allowed",
-        )
+    """Ids and titles that fit the database's columns (checked before anything is written).
+
+    The parsers already refuse longer ones, with the line (:func:`quiz.decks.model.length_problem`),
+    so a file whose upload preview is clean imports; this guards decks built in code.
+    """
+    if too_long := length_problem("the title", parsed.title, MAX_TITLE_CHARS, 1):
+        raise too_long.error()
     for card in parsed.cards:
-        if card.key is not None and len(card.key) > MAX_KEY_CHARS - 10:
-            raise DeckFormatError(
-                card.line,
-                f"the card id has {len(card.key)} characters; at "
-                f"most {MAX_KEY_CHARS - 10} are allowed",
-            )
+        if card.key is not None and (
+            too_long := length_problem("the card id", card.key, MAX_ID_CHARS, card.line)
+        ):
+            raise too_long.error()
 
 
 def _params_json(entry: ExerciseEntry | None) -> str | None:

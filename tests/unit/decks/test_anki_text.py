@@ -210,6 +210,25 @@ def test_html_to_markdown(html: str, markdown: str) -> None:
     assert html_to_markdown(html) == markdown
 
 
+@pytest.mark.parametrize(
+    ("html", "markdown"),
+    [
+        ("<![ x", "&lt;![ x"),  # not a declaration: text (the parser used to crash on it)
+        ("a<![<![b", "a&lt;![&lt;![b"),
+        ("1 < 2 and a<b <b>bold</b>", "1 &lt; 2 and a&lt;b **bold**"),
+        ("a<!-- <b>x</b> -->b<!-->c", "abc"),  # comments are removed, with any tags inside
+        ("<!DOCTYPE html><?xml x?>x</>y</ z>", "xy"),  # declarations and bogus end tags too
+        ("<a href='x'>unclosed <b", "unclosed &lt;b"),
+        ('<span title="a<3">t</span>', "t"),
+        ("<svg/onload=alert(1)>x", ""),  # an svg is removed with its content
+    ],
+)
+def test_markup_that_is_not_whole_is_text(html: str, markdown: str) -> None:
+    """A ``<`` that opens no whole tag, comment or declaration is text (so every field converts,
+    in linear time: ``tests/unit/fuzz/test_fuzz_deck_text.py`` times the hostile ones)."""
+    assert html_to_markdown(html) == markdown
+
+
 def test_cloze_notes_become_one_card() -> None:
     text = "#separator:tab\n#html:false\nA {{c1::stride::step}} of {{c2::2}} halves it.\tRoughly.\n"
     (card,) = parse_anki_text(text).cards

@@ -293,3 +293,112 @@ def test_file_size_limit_applies_to_packages(tmp_path: Path) -> None:
         handle.truncate(20 * 2**20 + 1)
     with pytest.raises(DeckFormatError, match="limited to 20 MB"):
         parse_deck_file(big)
+
+
+# -- refusals read as such; hostile collections --------------------------------------------------
+
+
+def test_refusals_are_not_reported_as_damage(package: Path) -> None:
+    data = zip_bytes({"collection.anki2": collection_of(package), "../evil": b"x"})
+    assert parse_error(data).message.startswith("refused: the package holds an entry")
+    assert parse_error(zip_bytes({"media": b"{}"})).message.startswith("this zip archive holds")
+
+
+def test_the_entry_count_is_refused_before_the_list_of_entries_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The end record's count and directory size are checked without ``zipfile`` (which reads
+    the whole list first: seconds and hundreds of MB for 400,000 entries)."""
+    data = zip_bytes({str(index): b"" for index in range(6)})
+    lying = bytearray(data)
+    end = lying.rfind(b"PK\x05\x06")
+    struct.pack_into("<HH", lying, end + 8, 1, 1)  # the counts say 1; the list holds 6
+    monkeypatch.setattr(apkg, "MAX_ZIP_ENTRIES", 5)
+    monkeypatch.setattr(apkg.zipfile, "ZipFile", None)  # never reached
+    assert "6 entries; at most 5" in parse_error(data).message
+    monkeypatch.setattr(apkg, "MAX_DIRECTORY_BYTES_PER_ENTRY", 40)
+    message = parse_error(bytes(lying)).message
+    assert "list of entries takes 282 bytes; at most 200 allowed" in message
+
+
+def _collection(tmp_path: Path, script: str) -> bytes:
+    database = tmp_path / "c.anki2"
+    with sqlite3.connect(database) as connection:
+        connection.executescript(script)
+    connection.close()
+    return zip_bytes({"collection.anki2": database.read_bytes()})
+
+
+_COL = "CREATE TABLE col (models, decks); INSERT INTO col VALUES ('{}', '{}');"
+_NOTES = "CREATE TABLE notes (id, guid, mid, tags, flds);"
+_NOTE = "INSERT INTO notes VALUES (1, 'g', 1, '', 'Q' || char(31) || 'A');"
+_ENDLESS = "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r)"
+
+
+@pytest.mark.parametrize(
+    ("script", "words"),
+    [
+        (
+            f"CREATE VIEW col AS {_ENDLESS} SELECT '{{}}' AS models, '{{}}' AS decks FROM r;"
+            + _NOTES
+            + _NOTE,
+            "has no col table",
+        ),
+        (_COL + "CREATE VIRTUAL TABLE notes USING fts5(id, guid, mid, tags, flds);", "no notes"),
+        (
+            _COL + "CREATE TABLE notes (id, guid, mid, tags, x, flds AS "
+            "(printf('%.*c', 9, 'x'))); INSERT INTO notes (id) VALUES (1);",
+            "computed columns in its notes table",
+        ),
+        (_COL.replace("'{}', '{}'", "'[1]', '{}'") + _NOTES + _NOTE, "col.models is a JSON list"),
+        (_COL.replace("'{}', '{}'", "'{}', '{\"1\": 5}'") + _NOTES + _NOTE, "'int' object"),
+        (
+            _COL.replace(
+                "'{}', '{}'",
+                "'{}', replace(printf('%.*c', 5000, 'x'), 'x', '[') "
+                "|| replace(printf('%.*c', 5000, 'x'), 'x', ']')",
+            )
+            + _NOTES
+            + _NOTE,
+            "col.decks is nested too deeply",
+        ),
+        (_COL + _NOTES + _NOTE.replace("'g', 1", "'g', 9e999"), "note type is inf; expected"),
+    ],
+)
+def test_hostile_collections_are_refused(tmp_path: Path, script: str, words: str) -> None:
+    """Views, virtual tables and computed columns are not read (a view can loop forever), the
+    work of the queries is bounded, and malformed values say what is wrong."""
+    data = _collection(tmp_path, script)
+    assert words in parse_error(data).message
+
+
+def test_the_work_of_reading_a_collection_is_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A collection that needs more than MAX_QUERY_STEPS steps of SQLite's virtual machine (here
+    lowered: 100,000 cards in one deck) is refused, not read for as long as it takes."""
+    many_cards = _ENDLESS.replace("FROM r)", "FROM r LIMIT 100000)")
+    script = (
+        _COL.replace("'{}', '{}'", '\'{}\', \'{"1": {"name": "D"}}\'')
+        + _NOTES
+        + _NOTE
+        + f"CREATE TABLE cards (nid, did); {many_cards} INSERT INTO cards SELECT x, 1 FROM r;"
+    )
+    data = _collection(tmp_path, script)
+    assert parse_deck_bytes(data).title == "D"
+    monkeypatch.setattr(apkg, "MAX_QUERY_STEPS", 100_000)
+    assert "takes more than 100,000 steps of work" in parse_error(data).message
+
+
+def test_a_view_named_cards_is_ignored(tmp_path: Path) -> None:
+    script = _COL + _NOTES + _NOTE + f"CREATE VIEW cards AS {_ENDLESS} SELECT x AS did FROM r;"
+    assert parse_deck_bytes(_collection(tmp_path, script), "named.apkg").title == "named"
+
+
+def test_a_guid_or_deck_name_that_does_not_fit(tmp_path: Path) -> None:
+    notes = [(BASIC, ["Q", "A"], [], "g" * 91), (BASIC, ["Q2", "A2"], [], "ok")]
+    data = build_apkg(tmp_path / "long.apkg", notes, deck_name="D" * 501).read_bytes()
+    assert [problem.message for problem in check_deck_bytes(data, "long.apkg")] == [
+        "note 1: the GUID has 91 characters; at most 90 are allowed",
+        "the deck's name has 501 characters; at most 500 are allowed",
+    ]

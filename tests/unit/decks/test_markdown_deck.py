@@ -308,3 +308,51 @@ def test_markdown_text_without_a_file_name() -> None:
     with pytest.raises(DeckFormatError, match="expected front matter") as caught:
         parse_deck_text("Intro\n\n## Q: a\n\nb\n")
     assert caught.value.line == 1
+
+
+# -- limits every format shares, and exercise ranges ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "filename", "line", "words"),
+    [
+        ("---\ntitle: " + "T" * 501 + "\n---\n\n## Q: a\n\nb\n", "d.md", 2, "the title has 501"),
+        (FRONT + "## Q: a {#" + "k" * 91 + "}\n\nb\n", "d.md", 5, "the card id has 91"),
+        ("T" * 501 + "\n\n\nFlashcards\n\nQ?\n\n\nA.\n", "notes.txt", 1, "the title has 501"),
+        ("#separator:tab\n#guid column:1\n" + "g" * 91 + "\tQ\tA\n", "a.txt", 3, "the GUID has 91"),
+        ("#separator:tab\n#deck:" + "D" * 501 + "\nQ\tA\n", "a.txt", 2, "deck title has 501"),
+        ("#separator:tab\nQ\tA\n", "F" * 501 + ".txt", 0, "deck title has 501"),
+    ],
+)
+def test_titles_and_ids_that_do_not_fit_are_refused_with_their_line(
+    text: str, filename: str, line: int, words: str
+) -> None:
+    """What the database cannot store is a format error (so an upload preview that is clean
+    imports): titles of at most 500 characters, card ids of at most 90."""
+    (problem,) = check_deck_bytes(text.encode(), filename)
+    assert problem.line == line and words in problem.message, problem
+    assert "at most" in problem.message
+    with pytest.raises(DeckFormatError) as raised:
+        parse_deck_bytes(text.encode(), filename)
+    assert (raised.value.line, raised.value.message) == (problem.line, problem.message)
+    fits = text.replace("T" * 501, "T" * 500).replace("k" * 91, "k" * 90)
+    fits = fits.replace("g" * 91, "g" * 90).replace("D" * 501, "D" * 500)
+    assert parse_deck_bytes(fits.encode(), filename.replace("F" * 501, "F" * 500)).cards
+
+
+def test_an_exercise_entry_that_passes_the_check_always_generates() -> None:
+    """Ranges are checked on the variants sampled once per family and difficulty (no search per
+    entry); one met only by a rare variant passes, and every item seed then finds a variant."""
+    from quiz.exercises import constraints
+    from quiz.exercises.registry import get_family
+
+    samples = constraints._sampled("conv-output-size", 2)
+    heights = [params["height"][0] for params in samples]
+    rare = min(set(heights), key=heights.count)
+    ranges = {"height": IntRange(rare, rare)}
+    assert constraints.unmet("conv-output-size", 2, ranges) is None
+    for seed in (1, 987_654_321):
+        exercise = constraints.make_constrained(get_family("conv-output-size"), seed, 2, ranges)
+        assert exercise.params["height"] == rare
+    reason = constraints.unmet("conv-output-size", 2, {"height": IntRange(1, 1)})
+    assert reason and "none of 200 sampled variants" in reason
