@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# pytest-xdist workers for `make test` (auto: one per CPU; JOBS=0 runs in one process)
+JOBS ?= auto
 
 .PHONY: run test lint format bench clean help
 
@@ -28,7 +30,7 @@ run: $(VENV)/.installed-runtime
 	$(BIN)/stride run --port $(PORT)
 
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
