@@ -53,19 +53,26 @@ def _all_square(**values: Any) -> dict[str, int] | None:
     return squared  # type: ignore[return-value]
 
 
+def _layer(kind: str, p: Params, knobs: dict[str, int], **channels: Any) -> dict[str, Any]:
+    """The Playground knobs of a ``kind`` layer on the exercise's input: its size, ``channels``
+    (``in_channels``/``out_channels`` where the layer has them), dilation and square ``knobs``."""
+    return {
+        "kind": kind,
+        "height": p["height"],
+        "width": p["width"],
+        **channels,
+        "dilation": p.get("dilation", 1),
+        **knobs,
+    }
+
+
 def _conv_output_size(p: Params) -> dict[str, Any] | None:
     knobs = _all_square(kernel=p["kernel"], stride=p["stride"], padding=p["padding"])
     if knobs is None:
         return None
-    return {
-        "kind": "conv",
-        "height": p["height"],
-        "width": p["width"],
-        "in_channels": p.get("channels", 1),
-        "out_channels": p.get("filters", 1),
-        "dilation": p.get("dilation", 1),
-        **knobs,
-    }
+    return _layer(
+        "conv", p, knobs, in_channels=p.get("channels", 1), out_channels=p.get("filters", 1)
+    )
 
 
 def _pool_output_size(p: Params) -> dict[str, Any] | None:
@@ -75,14 +82,8 @@ def _pool_output_size(p: Params) -> dict[str, Any] | None:
     knobs = _all_square(kernel=p["kernel"], stride=stride, padding=p["padding"])
     if knobs is None:
         return None
-    return {
-        "kind": "max-pool" if p.get("op", "max") == "max" else "avg-pool",
-        "height": p["height"],
-        "width": p["width"],
-        "in_channels": p.get("channels", 1),
-        "dilation": p.get("dilation", 1),
-        **knobs,
-    }
+    kind = "max-pool" if p.get("op", "max") == "max" else "avg-pool"
+    return _layer(kind, p, knobs, in_channels=p.get("channels", 1))
 
 
 def _conv_transpose_output_size(p: Params) -> dict[str, Any] | None:
@@ -91,13 +92,7 @@ def _conv_transpose_output_size(p: Params) -> dict[str, Any] | None:
     knobs = _all_square(kernel=p["kernel"], stride=p["stride"], padding=p["padding"])
     if knobs is None:
         return None
-    return {
-        "kind": "conv-transpose",
-        "height": p["height"],
-        "width": p["width"],
-        "dilation": p.get("dilation", 1),
-        **knobs,
-    }
+    return _layer("conv-transpose", p, knobs)
 
 
 def _conv_macs(p: Params) -> dict[str, Any] | None:
