@@ -93,20 +93,14 @@ def reviews_chart(days: Sequence[DayStats]) -> go.Figure:
     """Reviews per study day, stacked by rating (Again, Hard, Good, Easy from the bottom)."""
     x = [d.day.isoformat() for d in days]
     figure = _figure("Reviews per day", 320, xaxis_title=None, yaxis_title="reviews")
-    for name, values in (
-        ("Again", [d.again for d in days]),
-        ("Hard", [d.hard for d in days]),
-        ("Good", [d.good for d in days]),
-        ("Easy", [d.easy for d in days]),
-    ):
-        figure.add_bar(
-            x=x,
-            y=values,
-            name=name,
-            marker_color=RATING_COLOURS[name],
-            hovertemplate=f"%{{x|%a %d %b %Y}}: %{{y}} {name}<extra></extra>",
-        )
-    figure.update_layout(barmode="stack", xaxis={"type": "date"}, bargap=0.1)
+    series = {
+        "Again": [d.again for d in days],
+        "Hard": [d.hard for d in days],
+        "Good": [d.good for d in days],
+        "Easy": [d.easy for d in days],
+    }
+    _stacked_days(figure, x, series, RATING_COLOURS, "%a %d %b %Y", lower=False)
+    figure.update_layout(bargap=0.1)
     return figure
 
 
@@ -114,20 +108,36 @@ def forecast_chart(forecast: Sequence[ForecastDay]) -> go.Figure:
     """Cards due on each of the next days (today includes overdue ones), by kind."""
     x = [f.day.isoformat() for f in forecast]
     figure = _figure("Due in the next 30 days", 300, yaxis_title="cards")
-    for name, values in (
-        ("Learning", [f.learning for f in forecast]),
-        ("Young", [f.young for f in forecast]),
-        ("Mature", [f.mature for f in forecast]),
-    ):
+    series = {
+        "Learning": [f.learning for f in forecast],
+        "Young": [f.young for f in forecast],
+        "Mature": [f.mature for f in forecast],
+    }
+    _stacked_days(figure, x, series, KIND_COLOURS, "%a %d %b", lower=True)
+    return figure
+
+
+def _stacked_days(
+    figure: go.Figure,
+    days: list[str],
+    series: dict[str, list[int]],
+    colours: dict[str, str],
+    date_format: str,
+    *,
+    lower: bool,
+) -> None:
+    """One stacked bar per series over ISO ``days``; hover "date: count name" (``lower``: the
+    name in lower case)."""
+    for name, values in series.items():
+        label = name.lower() if lower else name
         figure.add_bar(
-            x=x,
+            x=days,
             y=values,
             name=name,
-            marker_color=KIND_COLOURS[name],
-            hovertemplate=f"%{{x|%a %d %b}}: %{{y}} {name.lower()}<extra></extra>",
+            marker_color=colours[name],
+            hovertemplate=f"%{{x|{date_format}}}: %{{y}} {label}<extra></extra>",
         )
     figure.update_layout(barmode="stack", xaxis={"type": "date"})
-    return figure
 
 
 def states_chart(states: StateCounts) -> go.Figure:
