@@ -1,23 +1,23 @@
-"""Plotly figures built from plain data (lists and arrays); no Streamlit calls here."""
+"""Plotly figures built from plain data (lists and arrays); no Streamlit calls here.
+
+Figures are written as plain dict specs and wrapped by :func:`quiz.ui.figures.as_figure`
+(validating them took most of a page run; the tests validate them instead).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
-import pandas  # noqa: F401 - see below
 import plotly.graph_objects as go
 
 from quiz.exercises.latex import number
-
-# Plotly looks pandas up in ``sys.modules`` without importing it; when another session's thread
-# is importing pandas at that moment, plotly sees a half-initialised module and fails ("partially
-# initialized module 'pandas' has no attribute 'Series'"). Importing it here, under the import
-# lock, before any figure is built, closes that race.
+from quiz.ui.figures import Spec, as_figure, named_colorscale
 
 CELL_PX = 46
 HIGHLIGHT = "#e8590c"
 PADDING_FILL = "#dee2e6"
+MARK_COLOURS = [[0, "#ffc9c9"], [1, "#b2f2bb"]]
 
 
 def matrix_heatmap(
@@ -39,70 +39,77 @@ def matrix_heatmap(
     rows, cols = array.shape
     if marks is not None:
         right = np.asarray(marks, dtype=bool)
-        z, colours = right.astype(float), [[0, "#ffc9c9"], [1, "#b2f2bb"]]
-        text = [["✓" if ok else "✗" for ok in row] for row in right]
+        z: list[list[float]] = right.astype(float).tolist()
+        colours: list[list[object]] = [list(stop) for stop in MARK_COLOURS]
+        text = [["✓" if ok else "✗" for ok in row] for row in right.tolist()]
     else:
-        z, colours = array, "Blues"
-        text = [[number(v) for v in row] for row in array]
-    figure = go.Figure(
-        go.Heatmap(
-            z=z,
-            text=text,
-            texttemplate="%{text}",
-            colorscale=colours,
-            showscale=False,
-            hovertemplate="row %{y}, col %{x}: %{text}<extra></extra>",
-        )
-    )
-    pad_rows, pad_cols = padding
-    if pad_rows or pad_cols:
-        for r in range(rows):
-            for c in range(cols):
-                if r < pad_rows or r >= rows - pad_rows or c < pad_cols or c >= cols - pad_cols:
-                    figure.add_shape(
-                        type="rect",
-                        x0=c - 0.5,
-                        x1=c + 0.5,
-                        y0=r - 0.5,
-                        y1=r + 0.5,
-                        fillcolor=PADDING_FILL,
-                        opacity=0.55,
-                        line_width=0,
-                    )
+        z, colours = array.tolist(), named_colorscale("Blues")
+        text = [[number(v) for v in row] for row in z]
+    heatmap: Spec = {
+        "type": "heatmap",
+        "z": z,
+        "text": text,
+        "texttemplate": "%{text}",
+        "colorscale": colours,
+        "showscale": False,
+        "hovertemplate": "row %{y}, col %{x}: %{text}<extra></extra>",
+    }
+    shapes = _padding_shapes(rows, cols, padding)
     if highlight is not None:
-        r, c, h, w = highlight
-        figure.add_shape(
-            type="rect",
-            x0=c - 0.5,
-            x1=c + w - 0.5,
-            y0=r - 0.5,
-            y1=r + h - 0.5,
-            line={"color": HIGHLIGHT, "width": 4},
-        )
-    for r, c in cells:
-        figure.add_shape(
-            type="rect",
-            x0=c - 0.5,
-            x1=c + 0.5,
-            y0=r - 0.5,
-            y1=r + 0.5,
-            line={"color": HIGHLIGHT, "width": 4},
-        )
-    figure.update_layout(
-        title={"text": title, "font": {"size": 14}},
-        width=max(160, CELL_PX * cols + 60),
-        height=max(160, CELL_PX * rows + 70),
-        margin={"l": 30, "r": 10, "t": 40, "b": 20},
-        xaxis={"showgrid": False, "zeroline": False, "side": "top", **_one_based(cols)},
-        yaxis={
+        r, c, h, w = (int(n) for n in highlight)
+        shapes.append(_outline(r, c, r + h - 1, c + w - 1))
+    shapes += [_outline(int(r), int(c), int(r), int(c)) for r, c in cells]
+    layout: Spec = {
+        "title": {"text": title, "font": {"size": 14}},
+        "width": max(160, CELL_PX * cols + 60),
+        "height": max(160, CELL_PX * rows + 70),
+        "margin": {"l": 30, "r": 10, "t": 40, "b": 20},
+        "xaxis": {"showgrid": False, "zeroline": False, "side": "top", **_one_based(cols)},
+        "yaxis": {
             "showgrid": False,
             "zeroline": False,
             "autorange": "reversed",
             "scaleanchor": "x",
             **_one_based(rows),
         },
-    )
-    return figure
+    }
+    if shapes:
+        layout["shapes"] = shapes
+    return as_figure({"data": [heatmap], "layout": layout})
+
+
+def _padding_shapes(rows: int, cols: int, padding: tuple[int, int]) -> list[Spec]:
+    """A grey square over each cell of the ``padding`` (rows, cols) border, row by row."""
+    pad_rows, pad_cols = (int(n) for n in padding)
+    if not (pad_rows or pad_cols):
+        return []
+    return [
+        {
+            "type": "rect",
+            "x0": c - 0.5,
+            "x1": c + 0.5,
+            "y0": r - 0.5,
+            "y1": r + 0.5,
+            "fillcolor": PADDING_FILL,
+            "opacity": 0.55,
+            "line": {"width": 0},
+        }
+        for r in range(rows)
+        for c in range(cols)
+        if r < pad_rows or r >= rows - pad_rows or c < pad_cols or c >= cols - pad_cols
+    ]
+
+
+def _outline(top: int, left: int, bottom: int, right: int) -> Spec:
+    """An orange rectangle around cells ``top..bottom`` × ``left..right`` (inclusive)."""
+    return {
+        "type": "rect",
+        "x0": left - 0.5,
+        "x1": right + 0.5,
+        "y0": top - 0.5,
+        "y1": bottom + 0.5,
+        "line": {"color": HIGHLIGHT, "width": 4},
+    }
 
 
 def _one_based(count: int) -> dict[str, object]:

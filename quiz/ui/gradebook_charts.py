@@ -1,4 +1,8 @@
-"""Gradebook figures (Plotly) from plain numbers; no Streamlit calls here."""
+"""Gradebook figures (Plotly) from plain numbers; no Streamlit calls here.
+
+Figures are plain dict specs wrapped by :func:`quiz.ui.figures.as_figure` (the tests validate
+them).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-import quiz.ui.charts  # noqa: F401 - imports pandas before plotly needs it (see charts.py)
+from quiz.ui.figures import Spec, as_figure
 
 BAR_COLOUR = "#1c7ed6"
 
@@ -24,43 +28,42 @@ def totals_histogram(totals: Sequence[float], max_total: float) -> go.Figure:
     for total in totals:
         counts[min(int(total // width), bins - 1)] += 1
     labels = [f"{_fmt(i * width)}–{_fmt((i + 1) * width)}" for i in range(bins)]
-    figure = go.Figure(
-        go.Bar(
-            x=labels,
-            y=counts,
-            marker_color=BAR_COLOUR,
-            hovertemplate="%{x} points: %{y} students<extra></extra>",
-        )
-    )
-    figure.update_layout(
-        title="Totals",
-        xaxis_title="points",
-        yaxis_title="students",
-        height=300,
-        margin={"l": 40, "r": 10, "t": 40, "b": 40},
-        yaxis={"dtick": 1 if max(counts, default=0) <= 10 else None},
-    )
-    return figure
+    bar = {
+        "type": "bar",
+        "x": labels,
+        "y": counts,
+        "marker": {"color": BAR_COLOUR},
+        "hovertemplate": "%{x} points: %{y} students<extra></extra>",
+    }
+    y_axis: Spec = {"title": {"text": "students"}}
+    if max(counts, default=0) <= 10:
+        y_axis["dtick"] = 1  # else Plotly picks the ticks
+    layout = {
+        "title": {"text": "Totals"},
+        "xaxis": {"title": {"text": "points"}},
+        "yaxis": y_axis,
+        "height": 300,
+        "margin": {"l": 40, "r": 10, "t": 40, "b": 40},
+    }
+    return as_figure({"data": [bar], "layout": layout})
 
 
 def item_means_chart(labels: Sequence[str], means: Sequence[float | None]) -> go.Figure:
     """Mean score per item as a percentage of its points (``None``: nobody to average)."""
-    values = [None if m is None else 100 * m for m in means]
-    figure = go.Figure(
-        go.Bar(
-            x=list(labels),
-            y=values,
-            marker_color=BAR_COLOUR,
-            hovertemplate="%{x}: %{y:.0f}%<extra></extra>",
-        )
-    )
-    figure.update_layout(
-        title="Mean score per problem",
-        yaxis={"range": [0, 100], "ticksuffix": "%"},
-        height=300,
-        margin={"l": 40, "r": 10, "t": 40, "b": 40},
-    )
-    return figure
+    bar = {
+        "type": "bar",
+        "x": list(labels),
+        "y": [None if m is None else 100 * float(m) for m in means],
+        "marker": {"color": BAR_COLOUR},
+        "hovertemplate": "%{x}: %{y:.0f}%<extra></extra>",
+    }
+    layout = {
+        "title": {"text": "Mean score per problem"},
+        "yaxis": {"range": [0, 100], "ticksuffix": "%"},
+        "height": 300,
+        "margin": {"l": 40, "r": 10, "t": 40, "b": 40},
+    }
+    return as_figure({"data": [bar], "layout": layout})
 
 
 def _fmt(value: float) -> str:

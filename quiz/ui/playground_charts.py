@@ -21,26 +21,25 @@ heatmaps vanish. Play/pause buttons (``layout.updatemenus``) and a slider
 (``layout.sliders``) drive the frames.
 
 Every figure is written as the plain dict Plotly serialises (``{"data", "layout", "frames"}``)
-and wrapped in a :class:`PlainFigure`, whose :meth:`~PlainFigure.to_dict` returns it. That is
+and wrapped in a :class:`~quiz.ui.figures.PlainFigure`, whose ``to_dict`` returns it. That is
 what ``st.plotly_chart`` (and ``plotly.io``) send to the browser, without building and
 validating a Plotly object for every trace, frame and slider step, which took most of a
-rerun (``update_layout`` alone deep-copies every array). The tests check that Plotly accepts
-each dict (``go.Figure(figure.to_dict())``).
+rerun (``update_layout`` alone deep-copies every array). Not :func:`~quiz.ui.figures.as_figure`,
+which the other chart modules use: even unvalidated, a ``go.Figure`` makes an object of each of
+the animation's hundreds of frames (see :mod:`quiz.ui.figures`). The tests check that Plotly
+accepts each dict (``go.Figure(figure.to_dict())``).
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import math
 from typing import Any
 
 import numpy as np
-import pandas  # noqa: F401 - imported under the import lock; see quiz/ui/charts.py
-import plotly.graph_objects as go
-import plotly.io as pio
 
 from quiz.playground.frames import Animation, Role
+from quiz.ui.figures import PlainFigure, Spec, named_colorscale
 
 HIGHLIGHT = "#e8590c"
 WINDOW_FILL = "rgba(232, 89, 12, 0.30)"
@@ -52,35 +51,6 @@ ANIMATION_WIDTH = 760
 FRAME_TRACES = [4, 5, 6]
 SPACING = 0.08
 """Gap between the animation's two panels, as a fraction of the width."""
-
-Spec = dict[str, Any]
-
-
-class PlainFigure(go.Figure):
-    """A figure given as the plain dict Plotly would serialise; :meth:`to_dict` returns it.
-
-    Build it with the dict (``PlainFigure({"data": [...], "layout": {...}})``); read it with
-    :meth:`to_dict` (``plotly.io.to_json``, ``show`` and ``st.plotly_chart`` do). The Plotly
-    object itself stays empty: ``update_layout`` and friends do not change what is drawn.
-    """
-
-    def __init__(self, spec: Spec) -> None:
-        super().__init__()
-        self._spec = spec
-
-    def to_dict(self) -> Spec:
-        spec = dict(self._spec)
-        spec["data"] = [dict(trace) for trace in self._spec["data"]]
-        spec["layout"] = {"template": _template(pio.templates.default), **self._spec["layout"]}
-        return spec
-
-
-@functools.lru_cache(maxsize=4)
-def _template(name: str) -> Spec:
-    """The default template ``name``, as ``go.Figure().to_dict()`` carries it (built once per
-    name). Importing Streamlit makes its own, ``"streamlit"``, the default: its placeholder
-    colours are what the browser swaps for the app's theme."""
-    return go.Figure().to_dict()["layout"].get("template", {})
 
 
 def typed_array(values: np.ndarray) -> Spec:
@@ -127,13 +97,6 @@ def array_values(value: Any) -> np.ndarray:
             array = array.reshape([int(n) for n in str(shape).split(",")])
         return array.astype(np.float64)
     return np.asarray(value, dtype=np.float64)
-
-
-@functools.cache
-def _colorscale(name: str) -> list[list[Any]]:
-    """A named Plotly colour scale (``"Blues"``, ``"gray"``) as the list plotly.js reads: the
-    browser knows only a few names, so Plotly expands them, and so does this."""
-    return [list(stop) for stop in go.Heatmap(colorscale=name).colorscale]
 
 
 def _text(value: float) -> str:
@@ -251,7 +214,7 @@ def _grid_heatmap(anim: Animation) -> Spec:
         "customdata": typed_array(anim.source + 1),
         "hovertemplate": "input row %{customdata[0]}, col %{customdata[1]}: %{z}<extra></extra>",
         "hoverongaps": False,
-        "colorscale": _colorscale("Blues"),
+        "colorscale": named_colorscale("Blues"),
         "showscale": False,
         "zmin": float(values.min()) if values.size else 0.0,
         "zmax": float(values.max()) if values.size else 1.0,
@@ -294,7 +257,7 @@ def _output_heatmap(output: np.ndarray) -> Spec:
         "type": "heatmap",
         "z": typed_array(output),
         "customdata": typed_array(np.moveaxis(np.indices(output.shape), 0, -1) + 1),
-        "colorscale": _colorscale("Purples"),
+        "colorscale": named_colorscale("Purples"),
         "showscale": False,
         "hovertemplate": "output row %{customdata[0]}, col %{customdata[1]}: %{z}<extra></extra>",
     }
@@ -469,7 +432,7 @@ def feature_map_figure(values: np.ndarray, title: str, *, size: int = 300) -> Pl
     trace = {
         "type": "heatmap",
         "z": typed_array(array),
-        "colorscale": _colorscale("gray"),
+        "colorscale": named_colorscale("gray"),
         "showscale": True,
         "colorbar": {"thickness": 10, "len": 0.9},
         "hovertemplate": "row %{y}, col %{x}: %{z:.3f}<extra></extra>",
