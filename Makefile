@@ -6,10 +6,11 @@ PORT ?= 8501
 # pytest-xdist workers for `make test` (auto: one per CPU; JOBS=0 runs in one process)
 JOBS ?= auto
 
-.PHONY: run test lint format bench clean help
+.PHONY: run dev test lint format bench clean help
 
 help:
 	@echo "make run    install, migrate, load the built-in decks and serve http://localhost:$(PORT)"
+	@echo "make dev    the same, watching the code and rerunning pages on save (stride run --dev)"
 	@echo "make test   install the test dependencies and run the whole suite (lint included)"
 	@echo "make lint   ruff check + ruff format --check"
 	@echo "make bench  engine benchmark (installs the optional torch==2.13.0 for the comparison)"
@@ -28,6 +29,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed-runtime
 	$(BIN)/stride run --port $(PORT)
+
+dev: $(VENV)/.installed-runtime
+	$(BIN)/stride run --dev --port $(PORT)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n $(JOBS)

@@ -13,7 +13,7 @@ stride exercise grade FAMILY --seed N [--difficulty D] --answer TEXT [--json]
 stride user add|import|list|reset-password|deactivate|activate   accounts (classroom mode)
 stride grades export|regrade ASSIGNMENT   gradebook CSV; grade stored answers again
 stride assignment list              the assignments
-stride run [STREAMLIT ARGS...]      migrate, then serve the app (default port 8501)
+stride run [--dev] [STREAMLIT ARGS...]   migrate, then serve the app (default port 8501)
 stride bench [SUITE] [--json]        benchmarks; the default suite is the performance budget
 """
 
@@ -27,17 +27,16 @@ from collections.abc import Sequence
 
 from quiz.commands.database import add_backup_commands
 from quiz.commands.grades import add_grades_commands
+from quiz.commands.serve import add_run_command, run_server
 from quiz.commands.users import add_user_commands
-from quiz.config import PROJECT_ROOT, ConfigError, default_database_url
+from quiz.config import ConfigError, default_database_url
 from quiz.decks import DeckFormatError, parse_deck_file
-
-APP_FILE = PROJECT_ROOT / "app.py"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args, extra = parser.parse_known_args(_default_bench_suite(argv))
-    if extra and args.handler not in (_run, _bench):
+    if extra and args.handler not in (run_server, _bench):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(args.handler(args, extra) or 0)
@@ -109,12 +108,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_user_commands(commands)
     add_grades_commands(commands)
 
-    run = commands.add_parser(
-        "run",
-        help="migrate, load built-in decks and serve the app (extra arguments go to streamlit)",
-    )
-    run.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")
-    run.set_defaults(handler=_run)
+    add_run_command(commands)
 
     bench = commands.add_parser("bench", help="benchmarks (numbers, not pass/fail)")
     bench.set_defaults(handler=_bench, module="quiz.benchmarks.budget")
@@ -150,6 +144,14 @@ def _build_parser() -> argparse.ArgumentParser:
             "quiz.benchmarks.study_browser",
         ),
         "load": ("20 signed-in students studying at once in Chromium", "quiz.benchmarks.load"),
+        "class": (
+            "a class of 500 at Streamlit's protocol level, against bare Streamlit",
+            "quiz.benchmarks.class_bench",
+        ),
+        "pages": (
+            "every page's first draw, rating to next item, cold start vs bare Streamlit (Chromium)",
+            "quiz.benchmarks.pages_browser",
+        ),
     }
     for name, (summary, module) in suites.items():
         suite = bench_commands.add_parser(name, help=summary, add_help=False)
@@ -374,28 +376,6 @@ def _db_current(_args: argparse.Namespace, _extra: list[str]) -> int:
     print(f"revision: {current_revision(engine) or '(empty)'} (newest: {head_revision(engine)})")
     engine.dispose()
     return 0
-
-
-def _run(args: argparse.Namespace, extra: list[str]) -> int:
-    from quiz.runtime import Stride
-
-    Stride.open().close()  # migrate and load built-in decks before the first page asks
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(APP_FILE),
-        "--server.port",
-        str(args.port),
-        "--browser.gatherUsageStats",
-        "false",
-        *extra,
-    ]
-    print(f"Stride: serving on http://localhost:{args.port}", flush=True)
-    os.chdir(PROJECT_ROOT)
-    os.execv(sys.executable, command)
-    return 0  # pragma: no cover - execv does not return
 
 
 def _bench(args: argparse.Namespace, extra: list[str]) -> int:

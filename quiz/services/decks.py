@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -60,8 +61,12 @@ def import_deck(
     *,
     slug: str | None = None,
     source_name: str = "",
+    source_hash: str | None = None,
 ) -> ImportReport:
     """Create or update the deck ``slug`` (default: from the title) to hold exactly ``parsed``.
+
+    ``source_hash`` is the SHA-256 of the file ``parsed`` came from, when the caller knows it
+    (kept on the deck; :func:`load_builtin_decks` compares it to skip unchanged files).
 
     Cards are matched by identity (:mod:`quiz.decks.identity`), so unchanged cards are untouched
     and edited ones keep their review history. The caller owns the transaction: on any error
@@ -111,6 +116,8 @@ def import_deck(
     details_changed = any(getattr(deck, name) != value for name, value in details.items())
     for name, value in details.items():
         setattr(deck, name, value)
+    if source_hash is not None:
+        deck.source_hash = source_hash
     report = ImportReport(
         slug,
         parsed.title,
@@ -186,16 +193,26 @@ BUILTIN_PATTERNS = ("*.md", "*.txt")
 def load_builtin_decks(
     session: Session, now: datetime, directory: Path = BUILTIN_DECKS_DIR
 ) -> list[ImportReport]:
-    """Import every built-in deck (``data/decks/*.md``, ``*.txt``) not in the database yet."""
+    """Bring every built-in deck (``data/decks/*.md``, ``*.txt``) in line with its file.
+
+    A file whose SHA-256 is the ``source_hash`` of the deck imported from it is skipped without
+    being parsed (parsing samples each exercise entry's ranges: seconds, at every start of every
+    replica); a new or changed file is parsed and imported, updating its deck in place (cards
+    matched by identity keep their review history; see :func:`import_deck`). Reports the
+    imports that ran."""
     reports = []
     paths = sorted(path for pattern in BUILTIN_PATTERNS for path in directory.glob(pattern))
     for path in paths:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        current = select(Deck.id).where(Deck.source_name == path.name, Deck.source_hash == digest)
+        if session.scalar(current) is not None:
+            continue
         parsed = parse_deck_file(path)
         slug = slugify(parsed.title)
-        if session.scalar(select(Deck.id).where(Deck.slug == slug)) is not None:
-            continue
         _take_over_replaced_deck(session, slug)
-        reports.append(import_deck(session, parsed, now, slug=slug, source_name=path.name))
+        reports.append(
+            import_deck(session, parsed, now, slug=slug, source_name=path.name, source_hash=digest)
+        )
     return reports
 
 

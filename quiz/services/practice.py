@@ -44,12 +44,15 @@ def make_exercise(family_id: str, seed: int, difficulty: int) -> Exercise:
     return get_family(family_id).make(seed, difficulty)
 
 
-def exercise_for_item(actor: Actor, item: StudyCard) -> Exercise:
-    """The variant a scheduled exercise item shows now (within the entry's parameter ranges)."""
+def exercise_for_item(actor: Actor, item: StudyCard, reps: int | None = None) -> Exercise:
+    """The variant a scheduled exercise item shows at review count ``reps`` (default: its
+    count now), within the entry's parameter ranges. A page keeps the count from when it put
+    the item on screen, so another tab's answer does not swap the variant under the student."""
     user_id = actor.user_id
     if item.exercise_family is None or item.exercise_difficulty is None:
         raise ValueError(f"card {item.card_id} is not an exercise item")
-    seed = variant_seed(user_id, item.card_id, item.schedule.reps)
+    shown = item.schedule.reps if reps is None else reps
+    seed = variant_seed(user_id, item.card_id, shown)
     constraints = params_from_json(json.loads(item.exercise_params or "{}"))
     family = get_family(item.exercise_family)
     return make_constrained(family, seed, item.exercise_difficulty, constraints)
@@ -107,8 +110,14 @@ def submit_item(
     context: AttemptContext,
     now: datetime,
     scheduler: Scheduler,
+    *,
+    expected_reps: int | None = None,
 ) -> AttemptResult:
-    """Grade the answer to a scheduled exercise item, rate the item and log the attempt."""
+    """Grade the answer to a scheduled exercise item, rate the item and log the attempt.
+
+    ``expected_reps``: the item's review count when the page showed it (default: the count in
+    ``item``); an item answered since then (another tab) raises
+    :class:`~quiz.services.study.StaleAnswerError` and nothing is written."""
     user_id = actor.user_id
     family = get_family(exercise.family)
     grade = grade_exercise(family, exercise, raw_answer)
@@ -127,7 +136,7 @@ def submit_item(
         now,
         scheduler,
         duration_ms=context.duration_ms,
-        expected_reps=item.schedule.reps,
+        expected_reps=item.schedule.reps if expected_reps is None else expected_reps,
     )
     attempt = _log(
         session,

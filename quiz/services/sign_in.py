@@ -15,13 +15,15 @@ sign-out, and when the user's password changes or the account is deactivated.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, String, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -142,21 +144,49 @@ def resume_session(
     ``touch=True`` an expired row is deleted and a due deadline extended."""
     if not token:
         return None
-    row = session.scalar(select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
-    if row is None:
+    found = session.execute(_session_and_user(), {"token_hash": _token_hash(token)}).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active or now >= row.expires_at or now >= row.idle_expires_at:
+    row_id, expires_at, idle_expires_at, last_seen_at, user_id, username, role = found[:7]
+    display_name, must_change_password, active = found[7:]
+    if not active or now >= expires_at or now >= idle_expires_at:
         if touch:
-            session.delete(row)
-            session.flush()
+            session.execute(delete(AuthSession).where(AuthSession.id == row_id))
         return None
-    due = now - row.last_seen_at >= TOUCH_EVERY
+    due = now - last_seen_at >= TOUCH_EVERY
     if due and touch:
-        row.last_seen_at = now
-        row.idle_expires_at = min(now + settings.session_idle, row.expires_at)
+        session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == row_id)
+            .values(last_seen_at=now, idle_expires_at=min(now + settings.session_idle, expires_at))
+        )
     return ActiveSession(
-        Actor.of(user), user.display_name, user.must_change_password, touch_due=due and not touch
+        Actor(user_id, username, role),
+        display_name,
+        must_change_password,
+        touch_due=due and not touch,
+    )
+
+
+@functools.cache
+def _session_and_user() -> Select[Any]:
+    """The session whose token hashes to ``:token_hash`` and its user (read on every page run,
+    so built once; plain columns, no ORM objects)."""
+    return (
+        select(
+            AuthSession.id,
+            AuthSession.expires_at,
+            AuthSession.idle_expires_at,
+            AuthSession.last_seen_at,
+            User.id,
+            User.username,
+            User.role,
+            User.display_name,
+            User.must_change_password,
+            User.active,
+        )
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.token_hash == bindparam("token_hash", type_=String))
     )
 
 

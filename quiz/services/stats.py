@@ -1,4 +1,10 @@
-"""Learning statistics for one user: everything the Statistics page draws, as plain data.
+"""Learning statistics for one user: what the Statistics page draws, as plain data.
+
+The page shows one tab at a time, so the figures come in parts that each run only their own
+queries: :func:`review_stats` (reviews per day, true retention, and the headline numbers),
+:func:`card_stats` (forecast, card states, FSRS distributions) and :func:`exercise_stats`
+(attempts, accuracy per week, mistakes, mastery); :func:`review_summary` gives just the headline
+numbers, the same as ``review_stats(...).summary``, with cheaper queries.
 
 The numbers come from the SQL aggregates of :mod:`quiz.store.stats`; this module picks the
 ranges (study days, weeks), names things, and fills the days and weeks without activity with
@@ -19,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 import fsrs
 from sqlalchemy.orm import Session
@@ -179,7 +185,7 @@ class WeekAttempts:
 class FamilyStats:
     """One exercise family for one user.
 
-    ``weeks`` lines up with :attr:`LearningStats.week_starts`. ``mastery`` is the mean current
+    ``weeks`` lines up with :attr:`ExerciseStats.week_starts`. ``mastery`` is the mean current
     retrievability of the user's scheduled exercise items of this family (``None`` without any).
     """
 
@@ -198,25 +204,32 @@ class FamilyStats:
 
 
 @dataclass(frozen=True)
-class LearningStats:
-    """Everything the Statistics page shows for one user at one moment.
+class ReviewSummary:
+    """The headline numbers of one user's reviews over the last :data:`CALENDAR_DAYS` study days
+    (``today`` the last): today's reviews and time spent (milliseconds), all the period's
+    reviews, and on how many of its ``period_days`` days there was at least one."""
+
+    user_id: int
+    today: date
+    reviews_today: int
+    duration_ms_today: int
+    total_reviews: int
+    days_studied: int
+    period_days: int = CALENDAR_DAYS
+
+
+@dataclass(frozen=True)
+class ReviewStats:
+    """One user's reviews: the Statistics page's headline numbers and its Reviews tab.
 
     ``days`` has :data:`CALENDAR_DAYS` entries, oldest first, ending with ``today`` (a study
-    day). ``forecast`` has :data:`FORECAST_DAYS` entries starting today. ``retention`` has one
-    entry per :data:`RETENTION_WINDOWS` window.
+    day); ``retention`` has one entry per :data:`RETENTION_WINDOWS` window.
     """
 
     user_id: int
     today: date
     days: tuple[DayStats, ...]
     retention: tuple[Retention, ...]
-    forecast: tuple[ForecastDay, ...]
-    states: StateCounts
-    stability: Histogram
-    difficulty: Histogram
-    retrievability: Histogram
-    week_starts: tuple[date, ...]
-    families: tuple[FamilyStats, ...]
 
     @property
     def total_reviews(self) -> int:
@@ -225,6 +238,56 @@ class LearningStats:
     @property
     def today_stats(self) -> DayStats:
         return self.days[-1]
+
+    @property
+    def days_studied(self) -> int:
+        return sum(1 for day in self.days if day.reviews)
+
+    @property
+    def summary(self) -> ReviewSummary:
+        """The headline numbers, as :func:`review_summary` gives them."""
+        return ReviewSummary(
+            user_id=self.user_id,
+            today=self.today,
+            reviews_today=self.today_stats.reviews,
+            duration_ms_today=self.today_stats.duration_ms,
+            total_reviews=self.total_reviews,
+            days_studied=self.days_studied,
+            period_days=len(self.days),
+        )
+
+
+@dataclass(frozen=True)
+class CardStats:
+    """One user's cards: the Statistics page's Cards tab.
+
+    ``forecast`` has :data:`FORECAST_DAYS` entries starting ``today``; ``states`` counts the
+    active cards by state; the histograms describe the reviewed, active, unsuspended ones (FSRS
+    stability in days at :data:`STABILITY_EDGES`, difficulty at :data:`DIFFICULTY_EDGES`,
+    current retrievability at :data:`RETRIEVABILITY_EDGES`).
+    """
+
+    user_id: int
+    today: date
+    forecast: tuple[ForecastDay, ...]
+    states: StateCounts
+    stability: Histogram
+    difficulty: Histogram
+    retrievability: Histogram
+
+
+@dataclass(frozen=True)
+class ExerciseStats:
+    """One user's exercises: the Statistics page's Exercises tab.
+
+    ``week_starts`` are the Mondays of the last :data:`WEEKS` weeks (in study days), oldest
+    first; ``families`` are the families the user attempted or has scheduled items of (see
+    :class:`FamilyStats`), in the registry's order, then unknown ones by id.
+    """
+
+    user_id: int
+    week_starts: tuple[date, ...]
+    families: tuple[FamilyStats, ...]
 
 
 # --- study days ------------------------------------------------------------------------------
@@ -291,41 +354,89 @@ class Ranges:
     def at(cls, now: datetime, settings: StudySettings) -> Ranges:
         if now.tzinfo is None:
             raise ValueError("expected a timezone-aware datetime")
-        today = study_date(now, settings)
-        first = today - timedelta(days=CALENDAR_DAYS - 1)
-        forecast = study_day_starts(today, FORECAST_DAYS, settings)
-        monday = today - timedelta(days=today.weekday())
-        weeks = [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
-        return cls(
-            today=today,
-            first=first,
-            day_bounds=tuple(study_day_starts(first, CALENDAR_DAYS, settings)),
-            forecast_bounds=(_EARLIEST, *forecast[1:]),
-            week_starts=tuple(weeks),
-            week_bounds=tuple(study_day_start(d, settings) for d in [*weeks, monday + WEEK]),
-        )
+        return _ranges(study_date(now, settings), settings)
 
 
-def learning_stats(
+@lru_cache(maxsize=16)
+def _ranges(today: date, settings: StudySettings) -> Ranges:
+    """The :class:`Ranges` of study day ``today``: a pure function of the day and the settings,
+    remembered because the 400-odd ``zoneinfo`` conversions are a visible part of a page run."""
+    first = today - timedelta(days=CALENDAR_DAYS - 1)
+    forecast = study_day_starts(today, FORECAST_DAYS, settings)
+    monday = today - timedelta(days=today.weekday())
+    weeks = [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
+    return Ranges(
+        today=today,
+        first=first,
+        day_bounds=tuple(study_day_starts(first, CALENDAR_DAYS, settings)),
+        forecast_bounds=(_EARLIEST, *forecast[1:]),
+        week_starts=tuple(weeks),
+        week_bounds=tuple(study_day_start(d, settings) for d in [*weeks, monday + WEEK]),
+    )
+
+
+def review_stats(
     session: Session, actor: Actor, user_id: int, now: datetime, settings: StudySettings
-) -> LearningStats:
-    """All the Statistics page's figures for ``user_id`` at ``now`` (UTC).
+) -> ReviewStats:
+    """``user_id``'s reviews per study day over the last :data:`CALENDAR_DAYS` days up to the one
+    containing ``now`` (UTC), and true retention over each of :data:`RETENTION_WINDOWS`: the
+    headline numbers (:attr:`ReviewStats.summary`) and the Reviews tab. One query.
 
     Students may read only their own; instructors anyone's (:class:`PermissionDenied` otherwise).
     """
     require_self_or_instructor(actor, user_id, "statistics")
     ranges = Ranges.at(now, settings)
     reviews = store.reviews_by_day(session, user_id, ranges.day_bounds)
+    return ReviewStats(
+        user_id=user_id,
+        today=ranges.today,
+        days=_days(reviews, ranges.first),
+        retention=tuple(_retention(reviews, window) for window in RETENTION_WINDOWS),
+    )
+
+
+def review_summary(
+    session: Session, actor: Actor, user_id: int, now: datetime, settings: StudySettings
+) -> ReviewSummary:
+    """Only the headline numbers of :func:`review_stats` (equal to its ``summary``), for a page
+    run that shows no other figure of the reviews: one query that counts rather than aggregates
+    every day (days studied by probing each day for one review).
+
+    Students may read only their own; instructors anyone's (:class:`PermissionDenied` otherwise).
+    """
+    require_self_or_instructor(actor, user_id, "statistics")
+    ranges = Ranges.at(now, settings)
+    totals = store.review_totals(session, user_id, ranges.day_bounds)
+    return ReviewSummary(
+        user_id=user_id,
+        today=ranges.today,
+        reviews_today=totals.last_day_reviews,
+        duration_ms_today=totals.last_day_duration_ms,
+        total_reviews=totals.reviews,
+        days_studied=totals.days_with_reviews,
+        period_days=CALENDAR_DAYS,
+    )
+
+
+def card_stats(
+    session: Session, actor: Actor, user_id: int, now: datetime, settings: StudySettings
+) -> CardStats:
+    """``user_id``'s cards at ``now`` (UTC): due on each of the next :data:`FORECAST_DAYS` study
+    days (today with the overdue ones), counted by state, and binned by FSRS stability,
+    difficulty and current retrievability: the Cards tab.
+
+    Students may read only their own; instructors anyone's (:class:`PermissionDenied` otherwise).
+    """
+    require_self_or_instructor(actor, user_id, "statistics")
+    ranges = Ranges.at(now, settings)
     due = store.due_by_day(session, user_id, ranges.forecast_bounds)
     decay, factor = forgetting_curve()
     r_rows = store.retrievability_histogram(
         session, user_id, now, RETRIEVABILITY_BINS, decay=decay, factor=factor
     )
-    return LearningStats(
+    return CardStats(
         user_id=user_id,
         today=ranges.today,
-        days=_days(reviews, ranges.first),
-        retention=tuple(_retention(reviews, window) for window in RETENTION_WINDOWS),
         forecast=_forecast(due, ranges.today),
         states=StateCounts(**dict(store.state_counts(session, user_id))),
         stability=_histogram(
@@ -335,6 +446,23 @@ def learning_stats(
             store.difficulty_histogram(session, user_id, DIFFICULTY_EDGES), DIFFICULTY_EDGES
         ),
         retrievability=_histogram(r_rows, RETRIEVABILITY_EDGES),
+    )
+
+
+def exercise_stats(
+    session: Session, actor: Actor, user_id: int, now: datetime, settings: StudySettings
+) -> ExerciseStats:
+    """``user_id``'s exercise families at ``now`` (UTC): all-time attempts, correct answers and
+    most frequent mistakes, attempts per week over the last :data:`WEEKS` weeks, and the mastery
+    of their scheduled items: the Exercises tab.
+
+    Students may read only their own; instructors anyone's (:class:`PermissionDenied` otherwise).
+    """
+    require_self_or_instructor(actor, user_id, "statistics")
+    ranges = Ranges.at(now, settings)
+    decay, factor = forgetting_curve()
+    return ExerciseStats(
+        user_id=user_id,
         week_starts=ranges.week_starts,
         families=_families(session, user_id, now, ranges.week_bounds, decay, factor),
     )

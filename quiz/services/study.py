@@ -9,10 +9,24 @@ queue and the counts.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from quiz.config import StudySettings
@@ -29,6 +43,7 @@ from quiz.store.models import (
     Deck,
     ReviewLog,
 )
+from quiz.store.types import UTCDateTime
 
 LEARNING_STATES = (int(CardState.LEARNING), int(CardState.RELEARNING))
 
@@ -77,20 +92,6 @@ class StudyCard:
     def is_exercise(self) -> bool:
         return self.kind == CARD_KIND_EXERCISE
 
-    @classmethod
-    def of(cls, card: Card, schedule: Schedule) -> StudyCard:
-        return cls(
-            card.id,
-            card.deck_id,
-            card.front,
-            card.back,
-            schedule,
-            card.kind,
-            card.exercise_family,
-            card.exercise_difficulty,
-            card.exercise_params,
-        )
-
 
 @dataclass(frozen=True)
 class AnswerResult:
@@ -113,41 +114,32 @@ MAX_COUNTED_DURATION_MS = 60_000  # like Anki: a longer pause is counted as one 
 def due_counts(
     session: Session, actor: Actor, now: datetime, settings: StudySettings
 ) -> list[DueCounts]:
-    """For every deck, the new/learning/review counts for today and the next due time."""
+    """For every deck, the new/learning/review counts for today and the next due time.
+
+    Two statements, built once (:func:`_scheduled_by_deck`, :func:`_decks_with_new`)."""
     user_id = actor.user_id
     start, end = day_bounds(now, settings)
-    scheduled = _schedules(user_id)
-    learning = _count_by_deck(
-        scheduled.where(
-            CardSchedule.state.in_(LEARNING_STATES), CardSchedule.due <= now + settings.learn_ahead
+    scheduled = {
+        deck_id: (learning, review, next_due)
+        for deck_id, learning, review, next_due in session.execute(
+            _scheduled_by_deck(),
+            {"user_id": user_id, "learn_until": now + settings.learn_ahead, "day_end": end},
         )
-    )
-    review = _count_by_deck(
-        scheduled.where(CardSchedule.state == int(CardState.REVIEW), CardSchedule.due < end)
-    )
-    next_due = dict(
-        session.execute(
-            select(Card.deck_id, func.min(CardSchedule.due))
-            .join(CardSchedule, CardSchedule.card_id == Card.id)
-            .where(CardSchedule.user_id == user_id, Card.active, _not_suspended(user_id))
-            .group_by(Card.deck_id)
-        ).all()
-    )
-    unseen = dict(session.execute(_count_by_deck(_new_cards(user_id))).all())
-    learning_counts = dict(session.execute(learning).all())
-    review_counts = dict(session.execute(review).all())
-    introduced = _new_introduced(session, user_id, start)
+    }
     result = []
-    for deck_id, title in session.execute(select(Deck.id, Deck.title).order_by(Deck.title)):
-        allowed = max(0, settings.new_cards_per_day - introduced.get(deck_id, 0))
+    for deck_id, title, unseen, introduced in session.execute(
+        _decks_with_new(), {"user_id": user_id, "day_start": start}
+    ):
+        learning, review, next_due = scheduled.get(deck_id, (0, 0, None))
+        allowed = max(0, settings.new_cards_per_day - introduced)
         result.append(
             DueCounts(
                 deck_id=deck_id,
                 title=title,
-                new=min(unseen.get(deck_id, 0), allowed),
-                learning=learning_counts.get(deck_id, 0),
-                review=review_counts.get(deck_id, 0),
-                next_due=next_due.get(deck_id),
+                new=min(unseen, allowed),
+                learning=learning,
+                review=review,
+                next_due=next_due,
             )
         )
     return result
@@ -167,39 +159,13 @@ def next_card(
     """
     user_id = actor.user_id
     start, end = day_bounds(now, settings)
+    learn_ahead = now + settings.learn_ahead
     candidates = (  # tried in order, each only when the ones before found nothing
-        lambda: _first_scheduled(
-            session,
-            user_id,
-            deck_id,
-            CardSchedule.state.in_(LEARNING_STATES),
-            CardSchedule.due <= now,
-            exclude=exclude,
-        ),
-        lambda: _first_scheduled(
-            session,
-            user_id,
-            deck_id,
-            CardSchedule.state == int(CardState.REVIEW),
-            CardSchedule.due < end,
-            exclude=exclude,
-        ),
+        lambda: _first_scheduled(session, user_id, deck_id, False, now, exclude),
+        lambda: _first_scheduled(session, user_id, deck_id, True, end, exclude),
         lambda: _first_new(session, user_id, deck_id, start, settings),
-        lambda: _first_scheduled(
-            session,
-            user_id,
-            deck_id,
-            CardSchedule.state.in_(LEARNING_STATES),
-            CardSchedule.due <= now + settings.learn_ahead,
-            exclude=exclude,
-        ),
-        lambda: _first_scheduled(
-            session,
-            user_id,
-            deck_id,
-            CardSchedule.state.in_(LEARNING_STATES),
-            CardSchedule.due <= now + settings.learn_ahead,
-        ),
+        lambda: _first_scheduled(session, user_id, deck_id, False, learn_ahead, exclude),
+        lambda: _first_scheduled(session, user_id, deck_id, False, learn_ahead, None),
     )
     for candidate in candidates:
         if (card := candidate()) is not None:
@@ -222,7 +188,10 @@ def answer_card(
 
     ``duration_ms`` is capped at :data:`MAX_COUNTED_DURATION_MS`. With ``expected_reps`` (the
     review count the page showed) an answer to a card answered since then is refused with
-    :class:`StaleAnswerError`, so a double press or a second tab records it once.
+    :class:`StaleAnswerError`, so a double press or a second tab records it once — also when
+    both arrive at the same moment: the schedule row is read ``FOR UPDATE`` (PostgreSQL; SQLite
+    writers take turns anyway), and two first answers that both insert it collide on its unique
+    key, which :meth:`quiz.runtime.Stride.write` retries.
     ``client_token`` is the page's idempotency key for this answer: when the user already has a
     review with it (a resend), that review's result is returned and nothing is written. Two
     concurrent sends of one token cannot both commit (a unique constraint); the loser's retry
@@ -241,8 +210,10 @@ def answer_card(
     card = session.get(Card, card_id)
     if card is None or not card.active:
         raise CardNotFoundError(f"card {card_id} does not exist or was retired")
-    row = session.scalar(
-        select(CardSchedule).where(CardSchedule.user_id == user_id, CardSchedule.card_id == card_id)
+    row = session.scalar(  # locked (PostgreSQL): a concurrent answer waits, then sees this one's
+        select(CardSchedule)
+        .where(CardSchedule.user_id == user_id, CardSchedule.card_id == card_id)
+        .with_for_update()
     )
     before = schedule_of(row)
     if expected_reps is not None and before.reps != expected_reps:
@@ -333,14 +304,10 @@ def undo_last_answer(session: Session, actor: Actor) -> int | None:
 
 def load_study_card(session: Session, actor: Actor, card_id: int) -> StudyCard | None:
     """The card ``card_id`` with the user's schedule, or ``None`` if it is gone or retired."""
-    user_id = actor.user_id
-    card = session.get(Card, card_id)
-    if card is None or not card.active:
-        return None
-    row = session.scalar(
-        select(CardSchedule).where(CardSchedule.user_id == user_id, CardSchedule.card_id == card_id)
-    )
-    return StudyCard.of(card, schedule_of(row))
+    row = session.execute(
+        _card_with_schedule(), {"user_id": actor.user_id, "card_id": card_id}
+    ).first()
+    return None if row is None else _study_card(row)
 
 
 def count_reviews(session: Session, actor: Actor) -> int:
@@ -351,7 +318,7 @@ def count_reviews(session: Session, actor: Actor) -> int:
 # --- queries -------------------------------------------------------------------------------
 
 
-def _not_suspended(user_id: int) -> ColumnElement[bool]:
+def _not_suspended(user_id: object) -> ColumnElement[bool]:
     """True for cards ``user_id`` has not suspended (correlated to ``Card``)."""
     return ~(
         select(CardSuspension.id)
@@ -360,66 +327,205 @@ def _not_suspended(user_id: int) -> ColumnElement[bool]:
     )
 
 
-def _schedules(user_id: int) -> Select[tuple[int]]:
-    return (
-        select(Card.deck_id)
-        .join(CardSchedule, CardSchedule.card_id == Card.id)
-        .where(CardSchedule.user_id == user_id, Card.active, _not_suspended(user_id))
-    )
-
-
-def _new_cards(user_id: int) -> Select[tuple[int]]:
+def _new_card_conditions(user_id: object) -> tuple[ColumnElement[bool], ...]:
+    """``Card`` is active, has no schedule for ``user_id`` (never answered), not suspended."""
     has_schedule = (
         select(CardSchedule.id)
         .where(CardSchedule.card_id == Card.id, CardSchedule.user_id == user_id)
         .exists()
     )
-    return select(Card.deck_id).where(Card.active, ~has_schedule, _not_suspended(user_id))
+    return (Card.active, ~has_schedule, _not_suspended(user_id))
 
 
-def _count_by_deck(query: Select[tuple[int]]) -> Select[tuple[int, int]]:
-    subquery = query.subquery()
-    return select(subquery.c.deck_id, func.count()).group_by(subquery.c.deck_id)
+# Statements run on every page run are built once, with bound parameters: building a statement
+# and its cache key costs more than running it (py-spy on a class of students: SQLAlchemy's
+# Python code was ~40 % of the server's time; SQLite itself ~5 %).
+
+
+@functools.cache
+def _scheduled_by_deck() -> Select[tuple[int, int, int, datetime | None]]:
+    """Per deck: learning cards due by ``:learn_until``, review cards due before ``:day_end``,
+    and the earliest due time, over ``:user_id``'s active, unsuspended scheduled cards."""
+    user_id = bindparam("user_id", type_=Integer)
+    learning = and_(
+        CardSchedule.state.in_(LEARNING_STATES),
+        CardSchedule.due <= bindparam("learn_until", type_=UTCDateTime()),
+    )
+    review = and_(
+        CardSchedule.state == int(CardState.REVIEW),
+        CardSchedule.due < bindparam("day_end", type_=UTCDateTime()),
+    )
+    return (
+        select(
+            Card.deck_id,
+            func.count(case((learning, 1))),
+            func.count(case((review, 1))),
+            func.min(CardSchedule.due),
+        )
+        .join(CardSchedule, CardSchedule.card_id == Card.id)
+        .where(CardSchedule.user_id == user_id, Card.active, _not_suspended(user_id))
+        .group_by(Card.deck_id)
+    )
+
+
+@functools.cache
+def _decks_with_new() -> Select[tuple[int, str, int, int]]:
+    """Every deck (by title) with ``:user_id``'s unseen active, unsuspended cards and the cards
+    answered for the first time since ``:day_start`` (they count toward the daily limit)."""
+    user_id = bindparam("user_id", type_=Integer)
+    unseen = (
+        select(func.count(Card.id))
+        .where(Card.deck_id == Deck.id)
+        .where(*_new_card_conditions(user_id))
+        .scalar_subquery()
+    )
+    introduced = (
+        select(func.count(func.distinct(ReviewLog.card_id)))
+        .join(Card, Card.id == ReviewLog.card_id)
+        .where(
+            Card.deck_id == Deck.id,
+            ReviewLog.user_id == user_id,
+            ReviewLog.state_before == int(CardState.NEW),
+            ReviewLog.reviewed_at >= bindparam("day_start", type_=UTCDateTime()),
+        )
+        .scalar_subquery()
+    )
+    return select(Deck.id, Deck.title, unseen, introduced).order_by(Deck.title)
 
 
 def _new_introduced(session: Session, user_id: int, since: datetime) -> dict[int, int]:
     """Cards per deck answered for the first time since ``since`` (counts toward the limit)."""
-    rows = session.execute(
+    rows = session.execute(_introduced_by_deck(), {"user_id": user_id, "since": since})
+    return dict(rows.all())
+
+
+@functools.cache
+def _introduced_by_deck() -> Select[tuple[int, int]]:
+    return (
         select(Card.deck_id, func.count(func.distinct(ReviewLog.card_id)))
         .join(Card, Card.id == ReviewLog.card_id)
         .where(
-            ReviewLog.user_id == user_id,
+            ReviewLog.user_id == bindparam("user_id", type_=Integer),
             ReviewLog.state_before == int(CardState.NEW),
-            ReviewLog.reviewed_at >= since,
+            ReviewLog.reviewed_at >= bindparam("since", type_=UTCDateTime()),
         )
         .group_by(Card.deck_id)
     )
-    return dict(rows.all())
+
+
+_CARD_COLUMNS = (
+    Card.id,
+    Card.deck_id,
+    Card.front,
+    Card.back,
+    Card.kind,
+    Card.exercise_family,
+    Card.exercise_difficulty,
+    Card.exercise_params,
+)
+_SCHEDULE_COLUMNS = (
+    CardSchedule.state,
+    CardSchedule.step,
+    CardSchedule.stability,
+    CardSchedule.difficulty,
+    CardSchedule.due,
+    CardSchedule.last_review,
+    CardSchedule.reps,
+    CardSchedule.lapses,
+)
+
+
+def _study_card(row: Row[Any]) -> StudyCard:
+    """A row of :data:`_CARD_COLUMNS` then :data:`_SCHEDULE_COLUMNS` (``None`` s: new card)."""
+    card_id, deck_id, front, back, kind, family, difficulty, params = row[:8]
+    state, step, stability, difficulty_, due, last_review, reps, lapses = row[8:16]
+    schedule = (
+        Schedule()
+        if state is None
+        else Schedule(
+            state=CardState(state),
+            step=step,
+            stability=stability,
+            difficulty=difficulty_,
+            due=due,
+            last_review=last_review,
+            reps=reps,
+            lapses=lapses,
+        )
+    )
+    return StudyCard(card_id, deck_id, front, back, schedule, kind, family, difficulty, params)
+
+
+@functools.cache
+def _card_with_schedule() -> Select[Any]:
+    """Active card ``:card_id`` with ``:user_id``'s schedule for it (``NULL`` s when new)."""
+    return (
+        select(*_CARD_COLUMNS, *_SCHEDULE_COLUMNS)
+        .outerjoin(
+            CardSchedule,
+            and_(
+                CardSchedule.card_id == Card.id,
+                CardSchedule.user_id == bindparam("user_id", type_=Integer),
+            ),
+        )
+        .where(Card.id == bindparam("card_id", type_=Integer), Card.active)
+    )
+
+
+@functools.cache
+def _first_scheduled_statement(review: bool, by_deck: bool, excluding: bool) -> Select[Any]:
+    """The earliest due of ``:user_id``'s learning cards due by ``:until`` (``review``: review
+    cards due before it), in deck ``:deck_id`` if ``by_deck``, other than ``:exclude`` if
+    ``excluding``."""
+    user_id = bindparam("user_id", type_=Integer)
+    until = bindparam("until", type_=UTCDateTime())
+    if review:
+        due = and_(CardSchedule.state == int(CardState.REVIEW), CardSchedule.due < until)
+    else:
+        due = and_(CardSchedule.state.in_(LEARNING_STATES), CardSchedule.due <= until)
+    query = (
+        select(*_CARD_COLUMNS, *_SCHEDULE_COLUMNS)
+        .join(CardSchedule, and_(CardSchedule.card_id == Card.id, CardSchedule.user_id == user_id))
+        .where(Card.active, _not_suspended(user_id), due)
+        .order_by(CardSchedule.due, Card.id)
+        .limit(1)
+    )
+    if by_deck:
+        query = query.where(Card.deck_id == bindparam("deck_id", type_=Integer))
+    if excluding:
+        query = query.where(Card.id != bindparam("exclude", type_=Integer))
+    return query
 
 
 def _first_scheduled(
     session: Session,
     user_id: int,
     deck_id: int | None,
-    *conditions: object,
-    exclude: int | None = None,
+    review: bool,
+    until: datetime,
+    exclude: int | None,
 ) -> StudyCard | None:
+    statement = _first_scheduled_statement(review, deck_id is not None, exclude is not None)
+    parameters = {"user_id": user_id, "until": until, "deck_id": deck_id, "exclude": exclude}
+    row = session.execute(statement, parameters).first()
+    return None if row is None else _study_card(row)
+
+
+@functools.cache
+def _first_new_statement(by_deck: bool) -> Select[Any]:
+    """``:user_id``'s first new card in deck order, not in the decks ``:exhausted`` (today's
+    new-card limit reached), in deck ``:deck_id`` if ``by_deck``."""
+    user_id = bindparam("user_id", type_=Integer)
     query = (
-        select(Card, CardSchedule)
-        .join(CardSchedule, and_(CardSchedule.card_id == Card.id, CardSchedule.user_id == user_id))
-        .where(Card.active, _not_suspended(user_id), *conditions)  # type: ignore[arg-type]
-        .order_by(CardSchedule.due, Card.id)
+        select(*_CARD_COLUMNS, *(literal(None) for _ in _SCHEDULE_COLUMNS))
+        .where(*_new_card_conditions(user_id))
+        .where(Card.deck_id.not_in(bindparam("exhausted", expanding=True)))
+        .order_by(Card.deck_id, Card.position)
         .limit(1)
     )
-    if deck_id is not None:
-        query = query.where(Card.deck_id == deck_id)
-    if exclude is not None:
-        query = query.where(Card.id != exclude)
-    row = session.execute(query).first()
-    if row is None:
-        return None
-    card, schedule = row
-    return StudyCard.of(card, schedule_of(schedule))
+    if by_deck:
+        query = query.where(Card.deck_id == bindparam("deck_id", type_=Integer))
+    return query
 
 
 def _first_new(
@@ -431,15 +537,9 @@ def _first_new(
 ) -> StudyCard | None:
     introduced = _new_introduced(session, user_id, day_start)
     exhausted = [deck for deck, count in introduced.items() if count >= settings.new_cards_per_day]
-    query = select(Card).where(Card.id.in_(_new_cards(user_id).with_only_columns(Card.id)))
-    if deck_id is not None:
-        query = query.where(Card.deck_id == deck_id)
-    if exhausted:
-        query = query.where(Card.deck_id.not_in(exhausted))
-    card = session.scalar(query.order_by(Card.deck_id, Card.position).limit(1))
-    if card is None:
-        return None
-    return StudyCard.of(card, Schedule())
+    parameters = {"user_id": user_id, "deck_id": deck_id, "exhausted": exhausted}
+    row = session.execute(_first_new_statement(deck_id is not None), parameters).first()
+    return None if row is None else _study_card(row)
 
 
 def schedule_of(row: CardSchedule | None) -> Schedule:

@@ -126,6 +126,8 @@ class Deck(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     source_format: Mapped[str] = mapped_column(String(20))
     source_name: Mapped[str] = mapped_column(String(500), default="")
+    source_hash: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 (hex) of the file last imported into the deck, when Stride knows it."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -6,6 +6,9 @@
 * PostgreSQL serialization failures (SQLSTATE ``40001``) and deadlocks (``40P01``).
 * A unique violation on a ``client_token`` constraint: another server recorded the same answer
   a moment earlier; run again, the service finds that row and returns its result.
+* A unique violation on ``card_schedules (user_id, card_id)``: two tabs answered the same new
+  card at once and both inserted its schedule; run again, the loser finds the winner's row (and
+  refuses its answer as stale when the page said which review count it showed).
 
 Backoff: ``base · 2^attempt`` seconds with full jitter (uniform in [0, that]), capped at ``cap``.
 """
@@ -24,7 +27,7 @@ def is_retryable(error: DBAPIError) -> bool:
     """Whether running the whole transaction again can succeed (see the module docstring)."""
     message = str(error.orig).lower()
     if isinstance(error, IntegrityError):
-        return "client_token" in message
+        return "client_token" in message or "card_schedules" in message
     if getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
         return True
     return isinstance(error, OperationalError) and any(

@@ -13,8 +13,8 @@ each row of it. That is exact on every backend and needs no time-zone support in
 The boundaries travel as *one* JSON parameter (``json_each`` on SQLite, ``json_to_recordset`` on
 PostgreSQL), so the statement text is the same on every call and SQLAlchemy compiles it once.
 On SQLite they are sent in the exact text that :class:`~quiz.store.types.UTCDateTime` stores
-(``YYYY-MM-DD HH:MM:SS.ffffff``, which sorts chronologically); PostgreSQL compares
-``timestamptz`` values.
+(``YYYY-MM-DD HH:MM:SS.ffffff``, which sorts chronologically), remembered per boundaries (the
+page asks for the same ones all day); PostgreSQL compares ``timestamptz`` values.
 
 Each day is aggregated by a *correlated scalar subquery* (one range scan of the index on
 ``(user_id, reviewed_at)`` per day), not by a join and ``GROUP BY``, which in SQLite sorts every
@@ -43,7 +43,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any, NamedTuple
 
@@ -65,6 +66,7 @@ from sqlalchemy import (
     literal,
     select,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from quiz.store.models import (
@@ -113,6 +115,20 @@ class DayReviews(NamedTuple):
     @property
     def reviews(self) -> int:
         return self.again + self.hard + self.good + self.easy
+
+
+class ReviewTotals(NamedTuple):
+    """Counts over the days of some boundaries, as :func:`reviews_by_day` would add them up.
+
+    ``reviews`` counts every review rated Again … Easy; ``days_with_reviews`` the days with at
+    least one; ``last_day_*`` the last day's reviews and recorded answer time (0 when it has no
+    review, as a day without reviews has no :class:`DayReviews` row).
+    """
+
+    reviews: int
+    days_with_reviews: int
+    last_day_reviews: int
+    last_day_duration_ms: int
 
 
 class DayDue(NamedTuple):
@@ -183,8 +199,8 @@ def day_table(session: Session, boundaries: Sequence[datetime], name: str = "day
         raise ValueError("boundaries must increase")
     dialect = session.get_bind().dialect
     if dialect.name == "sqlite":
-        to_text = UTCDateTime().dialect_impl(dialect).bind_processor(dialect) or str
-        pairs = json.dumps([[to_text(a), to_text(b)] for a, b in pairwise(boundaries)])
+        utc = tuple(b if b.tzinfo is UTC else b.astimezone(UTC) for b in boundaries)
+        pairs = _sqlite_day_pairs(dialect, utc)
         each = func.json_each(literal(pairs, String)).table_valued("key", "value")
         return select(
             cast(each.c.key, Integer).label("idx"),
@@ -204,6 +220,20 @@ def day_table(session: Session, boundaries: Sequence[datetime], name: str = "day
         )
         .render_derived(name=name, with_types=True)
     )
+
+
+@lru_cache(maxsize=32)
+def _sqlite_day_pairs(dialect: Dialect, boundaries: tuple[datetime, ...]) -> str:
+    """The JSON text ``[[start, end], ...]`` of consecutive UTC ``boundaries``, each as
+    :class:`~quiz.store.types.UTCDateTime` binds it on ``dialect`` (an SQLite one).
+
+    Remembered: the page asks for the same boundaries all day, and converting the calendar's 366
+    through the bind processor costs milliseconds. The caller passes UTC datetimes, so equal keys
+    are equal instants and give the same text (two local times of one zone that differ only in
+    ``fold`` compare and hash equal, though they are an hour apart).
+    """
+    to_text = UTCDateTime().dialect_impl(dialect).bind_processor(dialect) or str
+    return json.dumps([[to_text(a), to_text(b)] for a, b in pairwise(boundaries)])
 
 
 # --- reviews ---------------------------------------------------------------------------------
@@ -268,6 +298,60 @@ def reviews_by_day(
             )
         )
     return rows
+
+
+def review_totals(session: Session, user_id: int, boundaries: Sequence[datetime]) -> ReviewTotals:
+    """The totals of :func:`reviews_by_day` without aggregating every day: the reviews of the
+    whole range (counted), whether each day has one (an ``EXISTS`` that stops at the first), and
+    the last day's count and time. One statement.
+
+    Equal to summing :func:`reviews_by_day`'s rows: only ratings Again … Easy are reviews, and
+    the last day's time sums all of its answers, but only if it has a review.
+    """
+    days = day_table(session, boundaries)
+    log = ReviewLog
+    rated = log.rating.in_((RATING_AGAIN, RATING_HARD, RATING_GOOD, RATING_EASY))
+    total = (
+        select(func.count())
+        .select_from(log)
+        .where(
+            log.user_id == user_id,
+            log.reviewed_at >= _bound(boundaries[0]),
+            log.reviewed_at < _bound(boundaries[-1]),
+            rated,
+        )
+        .scalar_subquery()
+    )
+    studied = (
+        select(func.count())
+        .select_from(days)
+        .where(
+            exists().where(
+                log.user_id == user_id,
+                log.reviewed_at >= days.c.start_at,
+                log.reviewed_at < days.c.end_at,
+                rated,
+            )
+        )
+        .scalar_subquery()
+    )
+    last_day = (
+        select(_packed(session, func.sum(case((rated, 1), else_=0)), func.sum(log.duration_ms)))
+        .where(
+            log.user_id == user_id,
+            log.reviewed_at >= _bound(boundaries[-2]),
+            log.reviewed_at < _bound(boundaries[-1]),
+        )
+        .scalar_subquery()
+    )
+    reviews, days_with_reviews, packed = session.execute(select(total, studied, last_day)).one()
+    last_reviews, last_duration_ms = _unpacked(packed, 2)
+    return ReviewTotals(
+        int(reviews or 0),
+        int(days_with_reviews or 0),
+        last_reviews,
+        last_duration_ms if last_reviews else 0,
+    )
 
 
 # --- schedules -------------------------------------------------------------------------------

@@ -6,25 +6,45 @@ a caller-chosen ``key`` so several views can live in one session.
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 import numpy as np
 import streamlit as st
 
 from quiz.exercises import latex
 from quiz.exercises.base import Exercise, Picture
 from quiz.grading import AnswerKind, Grade, describe_expected
-from quiz.ui.charts import matrix_heatmap
 from quiz.ui.playground_link import show_playground_link
 from quiz.ui.text import escape_markdown
 
 PLOTLY_CONFIG = {"displayModeBar": False, "staticPlot": False}
 
 
-def show_prompt(exercise: Exercise) -> None:
-    """The prompt (Markdown + KaTeX) and every tensor it uses as a labelled heatmap."""
+def matrix_heatmap(*args: Any, **kwargs: Any) -> Any:
+    """:func:`quiz.ui.charts.matrix_heatmap`, imported at the first heatmap drawn.
+
+    The charts bring Plotly and pandas (~0.6 s to import); a flashcard never needs them, so the
+    Study page's first run in a new server process does not wait for them (the server's warm-up
+    imports them a little later, see :mod:`quiz.ui.warmup`)."""
+    charts = importlib.import_module("quiz.ui.charts")
+    return charts.matrix_heatmap(*args, **kwargs)
+
+
+def show_prompt(exercise: Exercise, key: str | None = None) -> None:
+    """The prompt (Markdown + KaTeX) and, in an expander, every tensor it uses as a heatmap.
+
+    The heatmaps are built only while the expander is open (a lazy expander: opening it reruns
+    the page or fragment), since building them was most of a page run's cost. ``key`` names the
+    expander (default: from the exercise's family, seed and difficulty)."""
     st.markdown(exercise.prompt)
     if not exercise.tensors:
         return
-    with st.expander("Tensors as heatmaps", expanded=False):
+    key = key or f"tensors_{exercise.family}_{exercise.seed}_{exercise.difficulty}"
+    heatmaps = st.expander("Tensors as heatmaps", key=key, on_change="rerun")
+    if not heatmaps.open:
+        return
+    with heatmaps:
         for name, values in exercise.tensors.items():
             array = np.asarray(values, dtype=float)
             for label, plane in _planes(name, array):

@@ -3,9 +3,16 @@
 The session token lives in ``st.session_state`` (server-side, per browser tab); every run checks
 it against the database, so an expired, signed-out or reset session stops working at once.
 Reloading the page starts a new Streamlit session, which asks to sign in again.
+
+A whole page run (``app.py``: the navigation, then the page) checks once: :func:`page_run`
+keeps the answer for the rest of that run. A fragment's run alone (no ``app.py``) checks again.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import streamlit as st
 
@@ -15,6 +22,19 @@ from quiz.services.sign_in import ActiveSession, resume_session, sign_out
 from quiz.ui.state import get_stride
 
 TOKEN_KEY = "auth_token"
+_NOT_IN_A_PAGE_RUN, _NOT_CHECKED_YET = object(), object()
+_this_run: ContextVar[object] = ContextVar("stride_active_session", default=_NOT_IN_A_PAGE_RUN)
+"""The sign-in as checked in this page run (see :func:`page_run`)."""
+
+
+@contextmanager
+def page_run() -> Iterator[None]:
+    """Around a whole page run: the sign-in is checked (a database read) once, not per caller."""
+    token = _this_run.set(_NOT_CHECKED_YET)
+    try:
+        yield
+    finally:
+        _this_run.reset(token)
 
 
 def is_classroom() -> bool:
@@ -24,6 +44,16 @@ def is_classroom() -> bool:
 
 def active_session() -> ActiveSession | None:
     """The signed-in session (classroom mode), or None when nobody is signed in."""
+    checked = _this_run.get()
+    if checked is not _NOT_IN_A_PAGE_RUN and checked is not _NOT_CHECKED_YET:
+        return checked  # type: ignore[return-value]
+    active = _check_session()
+    if checked is _NOT_CHECKED_YET:
+        _this_run.set(active)
+    return active
+
+
+def _check_session() -> ActiveSession | None:
     stride = get_stride()
     token = st.session_state.get(TOKEN_KEY)
     if not token:
@@ -70,6 +100,8 @@ def client_address() -> str:
 
 def remember_sign_in(token: str) -> None:
     st.session_state[TOKEN_KEY] = token
+    if _this_run.get() is not _NOT_IN_A_PAGE_RUN:
+        _this_run.set(_NOT_CHECKED_YET)
 
 
 def end_session() -> None:
@@ -79,3 +111,5 @@ def end_session() -> None:
         sign_out(session, st.session_state.get(TOKEN_KEY))
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    if _this_run.get() is not _NOT_IN_A_PAGE_RUN:
+        _this_run.set(None)

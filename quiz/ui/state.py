@@ -1,10 +1,11 @@
-"""Process-wide resources for the Streamlit pages, and per-tab answer tokens."""
+"""Process-wide resources for the Streamlit pages, per-tab answer tokens, and fragment reruns."""
 
 from __future__ import annotations
 
 import secrets
 
 import streamlit as st
+from streamlit.errors import StreamlitInvalidLayoutContextError
 
 from quiz.config import default_database_url
 from quiz.runtime import Stride
@@ -16,9 +17,19 @@ def _open(database_url: str) -> Stride:
     return Stride.open(database_url)
 
 
+_opened: dict[str, Stride] = {}
+
+
 def get_stride() -> Stride:
-    """The shared :class:`Stride` for the configured database (opened and migrated once)."""
-    return _open(default_database_url())
+    """The shared :class:`Stride` for the configured database (opened and migrated once).
+
+    Pages ask for it several times a run; after the first, a dict lookup answers instead of
+    ``st.cache_resource``'s hashing of the arguments (about a millisecond a call)."""
+    url = default_database_url()
+    stride = _opened.get(url)
+    if stride is None:
+        stride = _opened[url] = _open(url)
+    return stride
 
 
 def answer_token(*parts: object) -> str:
@@ -28,3 +39,12 @@ def answer_token(*parts: object) -> str:
     so the same answer sent twice (a double click, a resend) has the same token."""
     nonce = st.session_state.setdefault("answer_nonce", secrets.token_hex(16))
     return make_token(nonce, *parts)
+
+
+def rerun_fragment() -> None:
+    """Rerun the ``st.fragment`` this code is in: alone when the fragment is rerunning alone,
+    else (it is running as part of a whole page run) the page."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitInvalidLayoutContextError:  # not a fragment-only run: Streamlit refuses
+        st.rerun()

@@ -125,3 +125,31 @@ def test_deck_in_the_url_wins_over_the_card_on_screen() -> None:
     at.query_params["deck"] = "999"  # unknown deck: ignored
     at.run()
     assert not at.exception and at.selectbox[0].value == 0
+
+
+def test_the_due_counts_are_read_after_answers_not_on_every_reveal(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The progress bar's counts (several queries) come from the session while nothing was
+    answered: revealing a card does not read them again; rating and undoing do."""
+    import quiz.services.study as study_service
+
+    reads: list[int] = []
+    real = study_service.due_counts
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(study_service, "due_counts", counting)
+    app.switch_page(STUDY).run()
+    opened = len(reads)
+    assert opened >= 1
+    _button(app, "Show answer").click().run()
+    assert len(reads) == opened
+    _button(app, "Good").click().run()
+    assert len(reads) == opened + 1
+    assert "1 answered this session" in app.get("progress")[0].proto.text
+    _button(app, "Undo").click().run()
+    assert len(reads) == opened + 2
+    assert "0 answered this session" in app.get("progress")[0].proto.text

@@ -425,6 +425,32 @@ def test_a_session_ended_elsewhere_falls_back_to_sign_in(classroom: Stride) -> N
     assert _titles(at) == [SIGN_IN_TITLE]
 
 
+def test_a_page_run_reads_the_sign_in_once(
+    classroom: Stride, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The navigation and the page share one check of the session per run (it was read twice);
+    the next run reads it again, so a session ended meanwhile is noticed at once."""
+    import quiz.ui.session as ui_session
+
+    reads: list[str] = []
+    real = ui_session.resume_session
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        reads.append("read")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ui_session, "resume_session", counting)
+    at = _signed_in(classroom, "ada")
+    assert len(reads) == 1
+    at.switch_page("quiz/ui/pages/study.py").run()
+    assert not at.exception and len(reads) == 2
+    with classroom.transaction() as session:
+        ada = session.scalar(select(User.id).where(User.username == "ada"))
+        set_active(session, COMMAND_LINE, ada, False)
+    at.run()
+    assert len(reads) == 3 and _titles(at) == [SIGN_IN_TITLE]
+
+
 # --- lockout --------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""AppTest for the Statistics page: every figure's data, the empty states, and whose statistics
+"""AppTest for the Statistics page: every figure's data and empty state in its tab, that a run
+builds only the open tab (and asks only for its data), the tab in the URL, and whose statistics
 an instructor may pick in classroom mode.
 
 The history is written straight into the tables (:class:`tests.unit.test_stats_store.History`)
@@ -8,41 +9,45 @@ at times relative to the current study day, since the page asks for the real tim
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from streamlit.testing.v1 import AppTest
 
 from quiz.config import AuthSettings
 from quiz.exercises.registry import FAMILIES
 from quiz.runtime import Stride
 from quiz.scheduling import utc_now
+from quiz.services import stats as stats_service
 from quiz.services.access import COMMAND_LINE
 from quiz.services.accounts import create_user
 from quiz.services.sign_in import start_session
-from quiz.services.stats import study_date, study_day_start
+from quiz.services.stats import WEEKS, study_date, study_day_start
 from quiz.store.models import Card, User
 from quiz.ui.session import TOKEN_KEY
 from tests.support import REPO_ROOT
 from tests.unit.test_stats_store import AGAIN, EASY, HARD, LEARNING, History
 
 STATS = "quiz/ui/pages/stats.py"
-KEYS = (
-    "stats_calendar",
-    "stats_reviews",
-    "stats_forecast",
-    "stats_states",
-    "stats_retention",
-    "stats_stability",
-    "stats_difficulty",
-    "stats_retrievability",
-    "stats_family_attempts",
-    "stats_family_accuracy",
-    "stats_family_mastery",
-)
+SECTION = "stats_section"
+"""The tabs' key: the query parameter and session-state key naming the open tab."""
+TAB_KEYS = {
+    "Reviews": ("stats_calendar", "stats_reviews", "stats_retention"),
+    "Cards": (
+        "stats_forecast",
+        "stats_states",
+        "stats_stability",
+        "stats_difficulty",
+        "stats_retrievability",
+    ),
+    "Exercises": ("stats_family_attempts", "stats_family_accuracy", "stats_family_mastery"),
+}
+"""The charts of each tab, by widget key."""
+KEYS = tuple(key for keys in TAB_KEYS.values() for key in keys)
+SERVICES = ("review_stats", "review_summary", "card_stats", "exercise_stats")
 
 
 @pytest.fixture
@@ -54,13 +59,30 @@ def stride(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stride]:
     app.close()
 
 
-def _page(token: str | None = None) -> AppTest:
+def _page(token: str | None = None, section: str | None = None) -> AppTest:
+    """The Statistics page, opened at ``/stats?stats_section=<section>`` if a section is given."""
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
     if token:
         at.session_state[TOKEN_KEY] = token
+    if section:
+        at.query_params[SECTION] = section
     at.run()
     at.switch_page(STATS).run()
     assert not at.exception
+    return at
+
+
+def _open(at: AppTest, section: str) -> AppTest:
+    """Switch to another tab, as a click on it does: the browser sends the tab's new state and
+    puts it in the URL (the first tab, the default, leaves the URL without it)."""
+    at.session_state[SECTION] = section
+    if section == "Reviews":
+        at.query_params.pop(SECTION, None)
+    else:
+        at.query_params[SECTION] = section
+    at.run()
+    assert not at.exception
+    assert at.session_state[SECTION] == section
     return at
 
 
@@ -126,21 +148,54 @@ def test_a_new_learner_sees_what_each_figure_will_show(stride: Stride) -> None:
     at = _page()
     assert at.title[0].value == "Statistics"
     assert not at.selectbox  # nobody to pick in local mode
+    assert [tab.label for tab in at.tabs] == ["Reviews", "Cards", "Exercises"]
+    assert not at.markdown  # nothing stray (Streamlit's magic writes a bare string's value)
+    assert [m.value for m in at.metric] == ["0", "0", "0", "0 / 365"]
+    assert "America/New\\_York" in at.caption[0].value
+    assert not _figures(at)
+    infos = _infos(at)
+    assert "No reviews in the last year yet" in infos
+    assert "No reviews of cards in the Review state yet" in infos
+
+    _open(at, "Cards")
     assert set(_figures(at)) == {"stats_states"}  # the built-in decks' new cards
     infos = _infos(at)
-    for expected in (
-        "No reviews in the last year yet",
-        "Nothing is due in the next 30 days",
-        "No reviews of cards in the Review state yet",
-        "No studied cards yet",
-        "No exercise attempts yet",
-        "No exercise items studied yet",
-    ):
-        assert expected in infos
+    assert "Nothing is due in the next 30 days" in infos and "No studied cards yet" in infos
     (states,) = _figures(at)["stats_states"]["data"]
     assert states["y"] == ["New", "Learning", "Relearning", "Young", "Mature", "Suspended"]
     assert states["x"] == [_new_cards(stride), 0, 0, 0, 0, 0]
-    assert "America/New\\_York" in at.caption[0].value
+    assert [m.value for m in at.metric] == ["0", "0", "0", "0 / 365"]
+
+    _open(at, "Exercises")
+    assert not _figures(at)
+    infos = _infos(at)
+    assert "No exercise attempts yet" in infos and "No exercise items studied yet" in infos
+
+
+def test_without_cards_the_cards_tab_says_what_it_will_count(stride: Stride) -> None:
+    with stride.transaction() as session:
+        session.execute(update(Card).values(active=False))
+    at = _page(section="Cards")
+    assert not _figures(at)
+    assert "There are no cards yet" in _infos(at)
+
+
+def test_old_attempts_without_named_mistakes_leave_the_weekly_figures_empty(
+    stride: Stride,
+) -> None:
+    user = _local_user(stride)
+    long_ago = _today_start(stride) - timedelta(weeks=WEEKS + 1)
+    with stride.transaction() as session:
+        history = History.start(session)
+        history.attempt(user, "same-padding", long_ago, correct=False)
+        history.done()
+    at = _page(section="Exercises")
+    assert set(_figures(at)) == {"stats_family_attempts"}
+    infos = _infos(at)
+    assert f"No attempts in the last {WEEKS} weeks" in infos
+    assert "No recognised mistakes yet" in infos
+    assert "No exercise items studied yet" in infos
+    assert not at.dataframe
 
 
 def test_every_figure_shows_the_history(stride: Stride) -> None:
@@ -149,9 +204,10 @@ def test_every_figure_shows_the_history(stride: Stride) -> None:
     today = study_date(utc_now(), stride.settings)
     at = _page()
     figures = _figures(at)
-    assert set(figures) == set(KEYS)
+    assert set(figures) == set(TAB_KEYS["Reviews"])
     assert not at.info
-    assert [m.value for m in at.metric] == ["2", "0", "5", "3 / 365"]
+    metrics = ["2", "0", "5", "3 / 365"]
+    assert [m.value for m in at.metric] == metrics
 
     (calendar,) = figures["stats_calendar"]["data"]
     assert len(set(calendar["x"])) == len(calendar["x"]) in (53, 54)  # unique week labels
@@ -169,17 +225,22 @@ def test_every_figure_shows_the_history(stride: Stride) -> None:
     assert [reviews[name]["y"][-1] for name in reviews] == [0, 0, 1, 1]
     assert [sum(reviews[name]["y"]) for name in reviews] == [1, 1, 2, 1]
 
+    retention = {trace["name"]: trace for trace in figures["stats_retention"]["data"]}
+    assert retention["Young"]["x"] == ["Last 7 days", "Last 30 days", "Last 365 days"]
+    assert retention["Young"]["text"] == ["100% (3/3)"] * 3
+    assert retention["Mature"]["text"] == ["0% (0/1)"] * 3
+
+    figures = _figures(_open(at, "Cards"))
+    assert set(figures) == set(TAB_KEYS["Cards"])
+    assert not at.info
+    assert [m.value for m in at.metric] == metrics  # the same, from the cheaper summary
+
     forecast = {trace["name"]: trace["y"] for trace in figures["stats_forecast"]["data"]}
     assert forecast["Young"][:3] == [1, 0, 1]  # overdue counts today; one due in 2 days
     assert forecast["Mature"][10] == 1 and sum(map(sum, forecast.values())) == 3
 
     (states,) = figures["stats_states"]["data"]
     assert states["x"] == [_new_cards(stride) - 4, 0, 0, 2, 2, 0]  # the item is mature too
-
-    retention = {trace["name"]: trace for trace in figures["stats_retention"]["data"]}
-    assert retention["Young"]["x"] == ["Last 7 days", "Last 30 days", "Last 365 days"]
-    assert retention["Young"]["text"] == ["100% (3/3)"] * 3
-    assert retention["Mature"]["text"] == ["0% (0/1)"] * 3
 
     (stability,) = figures["stats_stability"]["data"]
     assert stability["x"][0] == "0–1 d" and stability["x"][-1] == "1095+ d"
@@ -193,6 +254,11 @@ def test_every_figure_shows_the_history(stride: Stride) -> None:
     assert difficulty["x"][4] == "5–6" and difficulty["y"][4] == 4
     (retrievability,) = figures["stats_retrievability"]["data"]
     assert retrievability["x"][-1] == "95–100%" and sum(retrievability["y"]) == 4
+
+    figures = _figures(_open(at, "Exercises"))
+    assert set(figures) == set(TAB_KEYS["Exercises"])
+    assert not at.info
+    assert [m.value for m in at.metric] == metrics
 
     padding, macs = FAMILIES["same-padding"].title, FAMILIES["conv-macs"].title
     attempts = {trace["name"]: trace for trace in figures["stats_family_attempts"]["data"]}
@@ -212,6 +278,68 @@ def test_every_figure_shows_the_history(stride: Stride) -> None:
             "Times": 2,
         }
     ]
+
+
+def _count_service_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count the calls of each Statistics service (the page imports them on every run)."""
+    calls = dict.fromkeys(SERVICES, 0)
+
+    def counted(name: str) -> Callable[..., object]:
+        service = getattr(stats_service, name)
+
+        def call(*args: object, **kwargs: object) -> object:
+            calls[name] += 1
+            return service(*args, **kwargs)
+
+        return call
+
+    for name in SERVICES:
+        monkeypatch.setattr(stats_service, name, counted(name))
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("section", "asked"),
+    [
+        ("Reviews", {"review_stats"}),
+        ("Cards", {"review_summary", "card_stats"}),
+        ("Exercises", {"review_summary", "exercise_stats"}),
+    ],
+)
+def test_a_run_builds_only_the_open_tab_and_asks_only_for_its_data(
+    stride: Stride, monkeypatch: pytest.MonkeyPatch, section: str, asked: set[str]
+) -> None:
+    _write_history(stride, _local_user(stride))
+    calls = _count_service_calls(monkeypatch)
+    at = _page(section=section)
+    assert set(_figures(at)) == set(TAB_KEYS[section])
+    assert calls == {name: 1 if name in asked else 0 for name in SERVICES}
+    assert [m.value for m in at.metric] == ["2", "0", "5", "3 / 365"]
+    assert bool(at.dataframe) == (section == "Exercises")  # the mistakes table
+
+    for other in TAB_KEYS:  # every other tab, one click each: one tab's data per run
+        calls.update(dict.fromkeys(SERVICES, 0))
+        _open(at, other)
+        assert set(_figures(at)) == set(TAB_KEYS[other])
+        assert sum(calls.values()) == 2 - (other == "Reviews")
+        assert calls["review_stats"] == (other == "Reviews")
+        assert calls["card_stats"] == (other == "Cards")
+        assert calls["exercise_stats"] == (other == "Exercises")
+
+
+def test_a_link_opens_the_tab_it_names_and_the_url_keeps_it(stride: Stride) -> None:
+    at = _page(section="Exercises")
+    assert at.session_state[SECTION] == "Exercises"
+    assert at.query_params[SECTION] in ("Exercises", ["Exercises"])
+    assert "No exercise attempts yet" in _infos(at)
+    at.run()  # a rerun keeps the tab
+    assert at.query_params[SECTION] in ("Exercises", ["Exercises"])
+    assert "No exercise attempts yet" in _infos(at)
+
+    unknown = _page(section="Nope")  # not a tab: the first one opens, the URL forgets it
+    assert unknown.session_state[SECTION] == "Reviews"
+    assert SECTION not in unknown.query_params
+    assert "No reviews in the last year yet" in _infos(unknown)
 
 
 # --- classroom mode --------------------------------------------------------------------------
@@ -250,6 +378,15 @@ def test_an_instructor_picks_a_student_and_students_see_their_own(
     assert "ada's statistics" in at.caption[0].value
     figures = _figures(at)
     assert sum(z or 0 for row in figures["stats_calendar"]["data"][0]["z"] for z in row) == 5
+    _open(at, "Cards")  # the picked student stays picked in another tab
+    assert at.selectbox[0].value == ids["ada"]
+    assert "ada's statistics" in at.caption[0].value
+    assert [m.value for m in at.metric] == ["2", "0", "5", "3 / 365"]
+    forecast = _figures(at)["stats_forecast"]["data"]
+    assert sum(sum(trace["y"]) for trace in forecast) == 3
+    at.selectbox[0].select(ids["teacher"]).run()  # and another pick keeps the tab
+    assert at.selectbox[0].value == ids["teacher"] and at.session_state[SECTION] == "Cards"
+    assert "Nothing is due in the next 30 days" in _infos(at)
 
     at = _page(_token(stride, "ada"))
     assert not at.selectbox

@@ -37,7 +37,9 @@ def test_engine_is_pure_numpy(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", [REPO_ROOT / "app.py", *_python_files("quiz/ui")], ids=lambda p: p.name
+    "path",
+    [REPO_ROOT / "app.py", REPO_ROOT / "asgi.py", *_python_files("quiz/ui")],
+    ids=lambda p: p.name,
 )
 def test_pages_do_no_sql(path: Path) -> None:
     assert not _imports(path) & {"sqlalchemy", "alembic", "sqlite3"}
@@ -54,7 +56,7 @@ def test_domain_does_not_import_streamlit(path: Path) -> None:
 
 
 def test_no_user_text_is_rendered_as_html() -> None:
-    for path in [REPO_ROOT / "app.py", *_python_files("quiz")]:
+    for path in [REPO_ROOT / "app.py", REPO_ROOT / "asgi.py", *_python_files("quiz")]:
         assert "unsafe_allow_html" not in path.read_text(encoding="utf-8"), path
 
 

@@ -264,3 +264,62 @@ def test_deck_list_and_export_round_trip(tmp_path: Path) -> None:
     assert "deck 'anki' created: 41 added" in from_anki.stdout
     missing = stride("deck", "export", "no-such-deck", "--format", "md", "-o", "x.md", env=env)
     assert missing.returncode == 1 and "no deck 'no-such-deck'" in missing.stderr
+
+
+@pytest.mark.parametrize("dev", [False, True], ids=["production", "dev"])
+def test_run_serves_asgi_with_production_settings_unless_dev(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dev: bool
+) -> None:
+    """``stride run`` migrates, then becomes ``streamlit run asgi.py``; the production settings
+    (no forced GC after each run, no file watcher) come from .streamlit/config.toml and
+    ``--dev`` turns the watcher and rerun-on-save back on."""
+    import tomllib
+
+    from quiz import cli, launcher
+    from quiz.commands import serve
+
+    executed: list[list[str]] = []
+    monkeypatch.setenv("STRIDE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("STRIDE_DATABASE_URL", raising=False)
+    monkeypatch.setattr(serve.os, "execv", lambda _exe, argv: executed.append(list(argv)))
+    monkeypatch.setattr(serve.os, "chdir", lambda _path: None)
+    words = ["run", "--port", "8999", *(["--dev"] if dev else []), "--server.headless", "true"]
+    assert launcher.main(words) == 0  # the console script's fast path
+    assert cli.main(words) == 0  # and python -m quiz.cli
+    assert executed[0] == executed[1]
+    argv = executed[0]
+    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4] == str(REPO_ROOT / "asgi.py")
+    assert argv[argv.index("--server.port") + 1] == "8999"
+    assert argv[-2:] == ["--server.headless", "true"]  # passed on to streamlit
+    watching = ["--server.fileWatcherType", "auto", "--server.runOnSave", "true"]
+    assert (argv[-6:-2] == watching) is dev
+    config = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
+    assert config["server"]["fileWatcherType"] == "none"
+    assert config["server"]["runOnSave"] is False
+
+
+def test_the_fast_run_path_loads_no_database_layer(tmp_path: Path) -> None:
+    """``stride run`` goes straight to the server (quiz.launcher): importing SQLAlchemy first
+    cost every cold start ~0.4 s. A bad setting is still refused there, with its name."""
+    probe = (
+        "import sys; from quiz import launcher; from quiz.commands import serve\n"
+        "serve.os.execv = lambda *a: None\n"
+        "launcher.main(['run', '--port', '8998'])\n"
+        "print('sqlalchemy' in sys.modules, 'quiz.cli' in sys.modules)"
+    )
+    env = {**os.environ, "STRIDE_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO_ROOT, env=env
+    )
+    assert result.stdout.split()[-2:] == ["False", "False"], result.stderr
+    env["STRIDE_TIMEZONE"] = "Nowhere/Atall"
+    result = subprocess.run(
+        [sys.executable, "-m", "quiz.launcher", "run"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "STRIDE_TIMEZONE='Nowhere/Atall'" in result.stderr

@@ -165,3 +165,42 @@ def test_overlong_ids_are_refused_before_anything_is_written(stride: Stride) -> 
     ):
         import_deck(session, parse_markdown(text), NOON)
     assert _snapshot(stride) == before
+
+
+def test_a_builtin_deck_is_parsed_again_only_when_its_file_changed(
+    database_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting the app compares each built-in file's SHA-256 with the deck's: an unchanged file
+    is not even parsed; an edited one updates its deck in place, history kept."""
+    import quiz.services.decks as decks
+
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    path = folder / "mine.txt"
+    path.write_text(notes_text("Built in", CARDS), encoding="utf-8")
+    app = Stride.open(database_url, load_builtin=False)
+    with app.transaction() as session:
+        (created,) = decks.load_builtin_decks(session, NOON, folder)
+        assert created.created_deck and created.added == len(CARDS)
+        card_id = session.scalar(select(Card.id).where(Card.front == "What is a stride?"))
+        answer_card(session, app.local_actor, card_id, Rating.GOOD, NOON, app.scheduler)
+
+    def no_parsing(_path: object) -> None:
+        raise AssertionError("an unchanged built-in deck was parsed")
+
+    monkeypatch.setattr(decks, "parse_deck_file", no_parsing)
+    with app.transaction() as session:
+        assert decks.load_builtin_decks(session, NOON, folder) == []
+    monkeypatch.undo()
+
+    edited = [("What is a stride?", "The step of the filter, in pixels."), *CARDS[1:]]
+    path.write_text(notes_text("Built in", edited), encoding="utf-8")
+    with app.transaction() as session:
+        (report,) = decks.load_builtin_decks(session, NOON, folder)
+        assert not report.created_deck and (report.updated, report.added) == (1, 0)
+        card = session.get(Card, card_id)
+        assert card is not None and card.back == "The step of the filter, in pixels."
+        assert session.scalar(select(func.count(ReviewLog.id))) == 1
+        deck = session.scalar(select(Deck).where(Deck.slug == report.slug))
+        assert deck is not None and deck.source_hash is not None and len(deck.source_hash) == 64
+    app.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
@@ -18,7 +20,7 @@ from quiz.services.practice import (
     submit_item,
     submit_practice,
 )
-from quiz.services.study import StaleAnswerError, answer_card, next_card
+from quiz.services.study import StaleAnswerError, answer_card, load_study_card, next_card
 from quiz.store.models import Attempt, Card, ReviewLog
 from quiz.store.retry import backoff_seconds, is_retryable
 from tests.support import NOON
@@ -108,6 +110,45 @@ def test_a_resent_exercise_item_rates_once(stride: Stride) -> None:
     assert count(stride, ReviewLog) == reviews_before + 1
 
 
+def test_an_exercise_item_answered_in_another_tab_is_refused_in_this_one(stride: Stride) -> None:
+    """Tab B still shows the variant of review count 0 after tab A answered the item: B keeps
+    that variant on screen (not the next one) and its answer is refused as stale."""
+    actor = stride.local_actor
+    with stride.transaction() as session:
+        item = next_card(session, actor, NOON, stride.settings)
+        while item is not None and item.exercise_family is None:
+            answer_card(session, actor, item.card_id, Rating.EASY, NOON, stride.scheduler)
+            item = next_card(session, actor, NOON, stride.settings)
+    assert item is not None and item.schedule.reps == 0
+    shown = exercise_for_item(actor, item)
+    stride.write(  # tab A
+        lambda session: submit_item(
+            session, actor, item, shown, shown.answer, AttemptContext(5000), NOON, stride.scheduler
+        )
+    )
+    with stride.transaction() as session:  # tab B's next run reloads the item: count 1 now
+        reloaded = load_study_card(session, actor, item.card_id)
+    assert reloaded is not None and reloaded.schedule.reps == 1
+    assert exercise_for_item(actor, reloaded, reps=0) == shown  # B's screen keeps its variant
+    assert exercise_for_item(actor, reloaded) != shown
+    reviews = count(stride, ReviewLog)
+    with pytest.raises(StaleAnswerError):
+        stride.write(
+            lambda session: submit_item(
+                session,
+                actor,
+                reloaded,
+                shown,
+                shown.answer,
+                AttemptContext(7000),
+                NOON,
+                stride.scheduler,
+                expected_reps=0,
+            )
+        )
+    assert count(stride, ReviewLog) == reviews
+
+
 @pytest.mark.parametrize("token", ["", "x" * 65, "has space", "semi;colon", "ünï"])
 def test_malformed_tokens_are_refused(token: str) -> None:
     with pytest.raises(ClientTokenError, match="1-64 characters"):
@@ -143,6 +184,14 @@ class FakeDriverError(Exception):
             ),
             True,
         ),
+        (
+            IntegrityError(
+                "x",
+                {},
+                FakeDriverError("UNIQUE failed: card_schedules.user_id, card_schedules.card_id"),
+            ),
+            True,
+        ),
         (IntegrityError("x", {}, FakeDriverError("UNIQUE failed: users.username")), False),
     ],
 )
@@ -168,3 +217,53 @@ def test_write_gives_up_after_its_attempts(stride: Stride) -> None:
     assert len(calls) == 3
     with pytest.raises(ValueError):  # not a database error: no retry
         stride.write(lambda _session: (_ for _ in ()).throw(ValueError("bug")), attempts=3)
+
+
+@pytest.mark.parametrize("reviewed_before", [False, True], ids=["new card", "reviewed card"])
+def test_two_tabs_answering_one_card_at_the_same_moment_record_one_answer(
+    stride: Stride, database_url: str, reviewed_before: bool
+) -> None:
+    """Both tabs showed the card at the same review count and answer it at once: one answer is
+    recorded, the other is refused as stale. (PostgreSQL: both transactions read the schedule
+    at the same time — a first answer used to fail on the schedule's unique key, a later one
+    to be stored twice. SQLite's writers take turns, so there the second simply sees the first.)
+    """
+    card_id = first_flashcard(stride)
+    actor = stride.local_actor
+    if reviewed_before:
+        stride.write(
+            lambda session: answer_card(
+                session, actor, card_id, Rating.GOOD, NOON, stride.scheduler
+            )
+        )
+    shown_reps = 1 if reviewed_before else 0
+    together = threading.Barrier(2, timeout=10)
+    concurrent = database_url.startswith("postgresql")
+
+    def answer(_tab: int) -> str:
+        tries = []
+
+        def work(session):  # type: ignore[no-untyped-def]
+            tries.append(1)
+            if concurrent and len(tries) == 1:
+                together.wait()  # both transactions are open before either reads the schedule
+            answer_card(
+                session,
+                actor,
+                card_id,
+                Rating.GOOD,
+                NOON,
+                stride.scheduler,
+                expected_reps=shown_reps,
+            )
+
+        try:
+            stride.write(work)
+        except StaleAnswerError:
+            return "stale"
+        return "recorded"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(answer, range(2)))
+    assert outcomes == ["recorded", "stale"]
+    assert count(stride, ReviewLog) == shown_reps + 1

@@ -44,6 +44,16 @@ def test_the_hash_uses_the_current_parameters(stored: str) -> None:
     assert needs_rehash("not a hash at all") is True
 
 
+def test_the_parameters_are_owasps_and_older_hashes_still_verify(stored: str) -> None:
+    """argon2id m=19 MiB, t=2, p=1 (OWASP's first setting); hashes made with the library's
+    heavier default (RFC 9106: 64 MiB, t=3, p=4) still sign in, and are replaced then."""
+    assert "$m=19456,t=2,p=1$" in stored
+    older = PasswordHasher().hash(SECRET)
+    assert "$m=65536,t=3,p=4$" in older
+    assert verify_password(older, SECRET) is True
+    assert needs_rehash(older) is True
+
+
 def test_the_right_password_verifies_and_others_do_not(stored: str) -> None:
     assert verify_password(stored, SECRET) is True
     assert verify_password(stored, SECRET + " ") is False

@@ -1,5 +1,6 @@
-"""``learning_stats``: study days in a time zone with a 4 am day start, the windows and ranges it
-picks, the figures it assembles (with zeros for quiet days), and who may read them.
+"""The Statistics services (``review_stats``, ``review_summary``, ``card_stats``,
+``exercise_stats``): study days in a time zone with a 4 am day start, the windows and ranges they
+pick, the figures they assemble (with zeros for quiet days), and who may read them.
 
 Now is Wednesday 25 November 2026, 12:00 UTC = 7 am in New York (EST), so today's study day is
 25 November and began at 09:00 UTC. Rows are written straight into the tables (see
@@ -8,7 +9,7 @@ Now is Wednesday 25 November 2026, 12:00 UTC = 7 am in New York (EST), so today'
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from quiz.config import StudySettings
 from quiz.decks import parse_deck_text
@@ -30,13 +32,20 @@ from quiz.services.stats import (
     FORECAST_DAYS,
     RETRIEVABILITY_BINS,
     WEEKS,
+    CardStats,
     DayStats,
+    ExerciseStats,
     ForecastDay,
-    LearningStats,
     Mistake,
+    Ranges,
     Retention,
+    ReviewStats,
+    ReviewSummary,
     StateCounts,
-    learning_stats,
+    card_stats,
+    exercise_stats,
+    review_stats,
+    review_summary,
     study_date,
     study_day_start,
     study_day_starts,
@@ -50,6 +59,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 SETTINGS = StudySettings(timezone=NEW_YORK, day_starts_at_hour=4, enable_fuzzing=False)
 TODAY = date(2026, 11, 25)
 TODAY_START = datetime(2026, 11, 25, 9, tzinfo=UTC)  # 4 am EST
+NOV30_START = datetime(2026, 11, 30, 9, tzinfo=UTC)  # next Monday's study day
 
 
 @pytest.fixture
@@ -60,9 +70,29 @@ def history(database_url: str) -> Iterator[History]:
     app.close()
 
 
-def _stats(history: History, user: int, role: str = ROLE_STUDENT) -> LearningStats:
-    actor = Actor(user, "someone", role)
-    return learning_stats(history.done(), actor, user, NOON, SETTINGS)
+SERVICES = (review_stats, review_summary, card_stats, exercise_stats)
+Service = Callable[[Session, Actor, int, datetime, StudySettings], object]
+
+
+def _actor(user: int) -> Actor:
+    return Actor(user, "someone", ROLE_STUDENT)
+
+
+def _reviews(history: History, user: int) -> ReviewStats:
+    """The reviews of ``user`` read by ``user``, after checking that :func:`review_summary`
+    gives the headline numbers exactly as ``review_stats(...).summary`` does."""
+    session = history.done()
+    stats = review_stats(session, _actor(user), user, NOON, SETTINGS)
+    assert review_summary(session, _actor(user), user, NOON, SETTINGS) == stats.summary
+    return stats
+
+
+def _cards(history: History, user: int) -> CardStats:
+    return card_stats(history.done(), _actor(user), user, NOON, SETTINGS)
+
+
+def _exercises(history: History, user: int) -> ExerciseStats:
+    return exercise_stats(history.done(), _actor(user), user, NOON, SETTINGS)
 
 
 # --- study days ------------------------------------------------------------------------------
@@ -114,20 +144,25 @@ def test_study_days_agree_with_the_study_queue(moment: datetime, zone: str, hour
 
 
 def test_a_new_user_gets_fixed_length_empty_figures(history: History) -> None:
-    stats = _stats(history, history.user("ada"))
-    assert stats.today == TODAY
-    assert len(stats.days) == CALENDAR_DAYS and stats.total_reviews == 0
-    assert stats.days[0] == DayStats(TODAY - timedelta(days=CALENDAR_DAYS - 1))
-    assert stats.today_stats == DayStats(TODAY)
-    assert [r.days for r in stats.retention] == [7, 30, 365]
-    assert all(r.young_rate is None and r.mature_rate is None for r in stats.retention)
-    assert stats.forecast[0] == ForecastDay(TODAY) and len(stats.forecast) == FORECAST_DAYS
-    assert stats.states == StateCounts()
-    for histogram in (stats.stability, stats.difficulty, stats.retrievability):
+    ada = history.user("ada")
+    reviews = _reviews(history, ada)
+    assert reviews.today == TODAY
+    assert len(reviews.days) == CALENDAR_DAYS and reviews.total_reviews == 0
+    assert reviews.days[0] == DayStats(TODAY - timedelta(days=CALENDAR_DAYS - 1))
+    assert reviews.today_stats == DayStats(TODAY)
+    assert reviews.summary == ReviewSummary(ada, TODAY, 0, 0, 0, 0, CALENDAR_DAYS)
+    assert [r.days for r in reviews.retention] == [7, 30, 365]
+    assert all(r.young_rate is None and r.mature_rate is None for r in reviews.retention)
+    cards = _cards(history, ada)
+    assert cards.today == TODAY
+    assert cards.forecast[0] == ForecastDay(TODAY) and len(cards.forecast) == FORECAST_DAYS
+    assert cards.states == StateCounts()
+    for histogram in (cards.stability, cards.difficulty, cards.retrievability):
         assert histogram.total == 0 and histogram.mean is None
-    assert len(stats.retrievability.counts) == RETRIEVABILITY_BINS
-    assert len(stats.week_starts) == WEEKS and stats.week_starts[-1] == date(2026, 11, 23)
-    assert stats.families == ()
+    assert len(cards.retrievability.counts) == RETRIEVABILITY_BINS
+    exercises = _exercises(history, ada)
+    assert len(exercises.week_starts) == WEEKS and exercises.week_starts[-1] == date(2026, 11, 23)
+    assert exercises.families == ()
 
 
 def test_reviews_days_and_retention_windows(history: History) -> None:
@@ -143,7 +178,7 @@ def test_reviews_days_and_retention_windows(history: History) -> None:
     history.review(ada, card, datetime(2026, 8, 17, 13, tzinfo=UTC), state=LEARNING)
     history.review(ada, card, datetime(2025, 11, 25, 8, 59, tzinfo=UTC))  # Nov 24, 2025: too old
     history.review(bob, card, TODAY_START)
-    stats = _stats(history, ada)
+    stats = _reviews(history, ada)
     by_date = {d.day: d for d in stats.days if d.reviews}
     assert by_date == {
         TODAY: DayStats(TODAY, good=1, duration_ms=1000),
@@ -153,6 +188,15 @@ def test_reviews_days_and_retention_windows(history: History) -> None:
         date(2026, 8, 17): DayStats(date(2026, 8, 17), again=1, good=1, duration_ms=2000),
     }
     assert stats.days[0].day == date(2025, 11, 26) and stats.total_reviews == 7
+    assert stats.summary == ReviewSummary(
+        ada,
+        TODAY,
+        reviews_today=1,
+        duration_ms_today=1000,
+        total_reviews=7,
+        days_studied=5,
+        period_days=CALENDAR_DAYS,
+    )
     week, month, year = stats.retention
     assert week == Retention(7, young_passed=2, young_reviews=3, mature_passed=1, mature_reviews=1)
     assert month == Retention(
@@ -175,7 +219,7 @@ def test_forecast_states_and_distributions(history: History) -> None:
         ada, cards[3], due=TODAY_START + timedelta(days=29), interval=timedelta(days=25)
     )
     history.schedule(ada, cards[4], due=TODAY_START + timedelta(days=30))  # beyond the forecast
-    stats = _stats(history, ada)
+    stats = _cards(history, ada)
     assert [(f.day, f.learning, f.young, f.mature) for f in stats.forecast if f.total] == [
         (TODAY, 1, 1, 0),
         (date(2026, 11, 26), 0, 1, 0),
@@ -201,7 +245,7 @@ def test_exercise_families(history: History) -> None:
     history.attempt(ada, "retired-family", NOON, correct=True)
     (item,) = history.cards(1, family="conv-macs")
     history.schedule(ada, item, due=NOON, stability=4.0, last_review=NOON - timedelta(days=4))
-    stats = _stats(history, ada)
+    stats = _exercises(history, ada)
     padding, macs, retired = stats.families
     assert [f.family for f in stats.families] == ["same-padding", "conv-macs", "retired-family"]
     assert padding.title == FAMILIES["same-padding"].title and retired.title == "retired-family"
@@ -230,37 +274,60 @@ def test_real_answers_add_up(database_url: str) -> None:
         for card_id in ids[:4]:
             answer_card(session, actor, card_id, Rating.GOOD, moment, scheduler)
         answer_card(session, actor, ids[0], Rating.AGAIN, moment + timedelta(days=2), scheduler)
-        stats = learning_stats(session, actor, actor.user_id, NOON, SETTINGS)
+        reviews = review_stats(session, actor, actor.user_id, NOON, SETTINGS)
+        summary = review_summary(session, actor, actor.user_id, NOON, SETTINGS)
+        cards = card_stats(session, actor, actor.user_id, NOON, SETTINGS)
     app.close()
-    assert stats.total_reviews == 5
-    assert stats.states.new == 1 and stats.states.total == 5
-    assert sum(f.total for f in stats.forecast) == 4  # every reviewed card is due within 30 days
-    assert stats.retrievability.total == 4 and stats.stability.total == 4
+    assert reviews.total_reviews == 5 and summary == reviews.summary
+    assert (summary.total_reviews, summary.days_studied, summary.reviews_today) == (5, 2, 0)
+    assert cards.states.new == 1 and cards.states.total == 5
+    assert sum(f.total for f in cards.forecast) == 4  # every reviewed card is due within 30 days
+    assert cards.retrievability.total == 4 and cards.stability.total == 4
 
 
 # --- who may read them -----------------------------------------------------------------------
 
 
-def test_students_see_only_their_own_statistics(history: History) -> None:
+@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.__name__)
+def test_students_see_only_their_own_statistics(history: History, service: Service) -> None:
     ada, bob = history.user("ada"), history.user("bob")
     teacher = history.user("teacher", ROLE_INSTRUCTOR)
     session = history.done()
     with pytest.raises(PermissionDenied, match="your own statistics"):
-        learning_stats(session, Actor(ada, "ada", ROLE_STUDENT), bob, NOON, SETTINGS)
-    assert learning_stats(session, Actor(ada, "ada", ROLE_STUDENT), ada, NOON, SETTINGS)
-    assert learning_stats(session, Actor(teacher, "t", ROLE_INSTRUCTOR), bob, NOON, SETTINGS)
+        service(session, Actor(ada, "ada", ROLE_STUDENT), bob, NOON, SETTINGS)
+    assert service(session, Actor(ada, "ada", ROLE_STUDENT), ada, NOON, SETTINGS)
+    assert service(session, Actor(teacher, "t", ROLE_INSTRUCTOR), bob, NOON, SETTINGS)
 
 
-def test_a_naive_now_is_refused(history: History) -> None:
+@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.__name__)
+def test_a_naive_now_is_refused(history: History, service: Service) -> None:
     ada = history.user("ada")
     with pytest.raises(ValueError, match="timezone-aware"):
-        learning_stats(
+        service(
             history.done(),
             Actor(ada, "ada", ROLE_STUDENT),
             ada,
             NOON.replace(tzinfo=None),
             SETTINGS,
         )
+
+
+def test_the_ranges_of_a_study_day_are_remembered_and_the_same_as_computed() -> None:
+    """:meth:`Ranges.at` is memoised per study day and settings: any moment of the day gives
+    the same ranges, equal to computing them afresh; the next day's start gives new ones."""
+    ranges = Ranges.at(NOON, SETTINGS)
+    assert Ranges.at(TODAY_START, SETTINGS) is ranges
+    first = TODAY - timedelta(days=CALENDAR_DAYS - 1)
+    assert ranges.first == first and ranges.today == TODAY
+    assert ranges.day_bounds == tuple(study_day_starts(first, CALENDAR_DAYS, SETTINGS))
+    assert ranges.day_bounds[-2:] == (TODAY_START, datetime(2026, 11, 26, 9, tzinfo=UTC))
+    forecast = study_day_starts(TODAY, FORECAST_DAYS, SETTINGS)
+    assert ranges.forecast_bounds[1:] == tuple(forecast[1:]) and ranges.forecast_bounds[0].year == 1
+    assert ranges.week_bounds[-2:] == (datetime(2026, 11, 23, 9, tzinfo=UTC), NOV30_START)
+    tomorrow = Ranges.at(datetime(2026, 11, 26, 9, tzinfo=UTC), SETTINGS)
+    assert tomorrow.today == date(2026, 11, 26) and tomorrow.day_bounds[-3] == TODAY_START
+    midnight = StudySettings(timezone=NEW_YORK, day_starts_at_hour=0)
+    assert Ranges.at(NOON, midnight).day_bounds[-2] == datetime(2026, 11, 25, 5, tzinfo=UTC)
 
 
 def test_rating_constants_match_the_scheduler() -> None:

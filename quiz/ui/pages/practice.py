@@ -80,6 +80,9 @@ if "practice_problem" not in state or _from_url() not in (None, state.practice_p
         _set_problem(*requested)
     else:
         _new_problem()
+elif _from_url() is None:  # back from another page: the URL names the problem on screen again
+    family_id, seed, difficulty = state.practice_problem
+    params.update({"family": family_id, "seed": str(seed), "difficulty": str(difficulty)})
 
 titles = {MIXED: "Mixed (a random family each time)"} | {
     family_id: family.title for family_id, family in FAMILIES.items()

@@ -3,11 +3,17 @@
 Session state (all keys start with ``study_``): the chosen deck, the card on screen, whether its
 answer is revealed, when it was shown (for the review's duration), and how many cards this
 session has answered (for the progress bar).
+
+Everything below the deck box is one ``st.fragment``: revealing, rating, answering an exercise
+item and undoing rerun only it (a fragment run checks the sign-in again, as a page run does).
+The due counts behind the progress bar are read again only after an answer or an undo, or
+when they are a minute old, not on every reveal.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 import streamlit as st
 
@@ -16,6 +22,7 @@ from quiz.scheduling import Rating, format_interval, utc_now
 from quiz.services.practice import AttemptContext, exercise_for_item, submit_item
 from quiz.services.study import (
     CardNotFoundError,
+    DueCounts,
     StaleAnswerError,
     StudyCard,
     answer_card,
@@ -32,7 +39,7 @@ from quiz.ui.exercise_view import (
     show_solution,
 )
 from quiz.ui.session import current_actor
-from quiz.ui.state import answer_token, get_stride
+from quiz.ui.state import answer_token, get_stride, rerun_fragment
 from quiz.ui.text import describe_due, escape_markdown, show_card_text
 
 ALL_DECKS = 0
@@ -121,6 +128,7 @@ def _undo() -> None:
         state.study_undo_available = False
         return
     state.study_answered = max(0, state.study_answered - 1)
+    state.study_undo_count = state.get("study_undo_count", 0) + 1
     _show(card)
     state.study_revealed = True  # a flashcard comes back with its answer shown
     state.study_notice = "Undone: the card is back as it was before your answer."
@@ -132,10 +140,21 @@ def _change_deck() -> None:
     _show(None)
 
 
-now = utc_now()
-with stride.transaction() as session:
-    decks = due_counts(session, actor, now, stride.settings)
+COUNTS_MAX_AGE_S = 60.0
 
+
+def _due_counts(now: datetime) -> list[DueCounts]:
+    """Today's counts per deck, read again after an answer or undo, or once a minute."""
+    key = (state.study_answered, state.get("study_undo_count", 0))
+    cached = state.get("study_counts")
+    if cached is None or cached[0] != key or time.monotonic() - cached[1] > COUNTS_MAX_AGE_S:
+        with stride.transaction() as session:
+            cached = (key, time.monotonic(), due_counts(session, actor, now, stride.settings))
+        state.study_counts = cached
+    return cached[2]
+
+
+decks = _due_counts(utc_now())
 deck_titles = {ALL_DECKS: "All decks", **{deck.deck_id: deck.title for deck in decks}}
 requested = st.query_params.get("deck", "")
 requested_deck = int(requested) if requested.isdigit() and int(requested) in deck_titles else None
@@ -153,36 +172,8 @@ st.selectbox(
     on_change=_change_deck,
 )
 
-selected = [deck for deck in decks if _deck_filter() in (None, deck.deck_id)]
-new = sum(deck.new for deck in selected)
-learning = sum(deck.learning for deck in selected)
-review = sum(deck.review for deck in selected)
 
-with stride.transaction() as session:
-    card = (
-        load_study_card(session, actor, state.study_card_id)
-        if state.study_card_id is not None
-        else None
-    )
-    if card is not None and _deck_filter() not in (None, card.deck_id):
-        card = None  # left over from another deck
-    if card is None:
-        card = next_card(session, actor, now, stride.settings, deck_id=_deck_filter())
-        _show(card)
-
-remaining = new + learning + review
-answered = state.study_answered
-progress = answered / (answered + remaining) if answered + remaining else 1.0
-st.progress(
-    progress,
-    text=f"{answered} answered this session · {new} new · {learning} learning · {review} to review",
-)
-
-if notice := state.pop("study_notice", None):
-    st.toast(notice)
-
-
-def _all_done() -> None:
+def _all_done(selected: list[DueCounts], now: datetime) -> None:
     st.success("All done for now!", icon=":material/celebration:")
     upcoming = [deck.next_due for deck in selected if deck.next_due is not None]
     if upcoming:
@@ -193,7 +184,7 @@ def _all_done() -> None:
     st.page_link("quiz/ui/pages/home.py", label="Back to Home", icon=":material/home:")
 
 
-def _flashcard(card: StudyCard) -> None:
+def _flashcard(card: StudyCard, now: datetime) -> None:
     with st.container(border=True, key="study_front"):
         show_card_text(card.front)
     if not state.study_revealed:
@@ -221,7 +212,8 @@ def _exercise_item(card: StudyCard) -> None:
     result = state.get("study_item_result")
     # Once answered, keep showing the variant that was answered (the item's review count, and so
     # the variant it would generate now, has moved on).
-    exercise = result[2] if result else exercise_for_item(actor, card)
+    shown_reps = state.get("study_card_reps", card.schedule.reps)
+    exercise = result[2] if result else exercise_for_item(actor, card, shown_reps)
     st.caption(
         f"Exercise · {card.front} · `{exercise.family}` seed {exercise.seed}, difficulty "
         f"{exercise.difficulty} · a new variant each time it comes back"
@@ -236,7 +228,7 @@ def _exercise_item(card: StudyCard) -> None:
             submitted = st.form_submit_button("Check", type="primary")
         if submitted:
             _submit_item(card, exercise, raw or "")
-            st.rerun()
+            rerun_fragment()
         if state.get("study_item_format_error"):
             st.warning(escape_markdown(state.study_item_format_error), icon=":material/edit_note:")
         hint, solution = st.columns(2)
@@ -259,22 +251,39 @@ def _exercise_item(card: StudyCard) -> None:
             args=(card.card_id,),
         )
     if state.get("study_solution") or result is not None:
-        with st.expander("Worked solution", expanded=bool(state.get("study_solution"))):
-            show_solution(exercise, key=f"study_solution_{card.card_id}_{exercise.seed}")
+        key = f"study_solution_{card.card_id}_{exercise.seed}"
+        solution = st.expander(
+            "Worked solution",
+            expanded=bool(state.get("study_solution")),
+            key=f"{key}_open",
+            on_change="rerun",
+        )
+        if solution.open:  # built only while open: its pictures are the costly part
+            with solution:
+                show_solution(exercise, key=key)
 
 
 def _submit_item(card: StudyCard, exercise: Exercise, raw: str) -> None:
+    shown_reps = state.get("study_card_reps", card.schedule.reps)
     context = AttemptContext(
         _elapsed_ms(),
         bool(state.get("study_hint")),
         bool(state.get("study_solution")),
-        client_token=answer_token("item", card.card_id, card.schedule.reps, exercise.seed, raw),
+        client_token=answer_token("item", card.card_id, shown_reps, exercise.seed, raw),
     )
     now = utc_now()
     try:
         result = stride.write(
             lambda session: submit_item(
-                session, actor, card, exercise, raw, context, now, stride.scheduler
+                session,
+                actor,
+                card,
+                exercise,
+                raw,
+                context,
+                now,
+                stride.scheduler,
+                expected_reps=shown_reps,
             )
         )
     except (CardNotFoundError, StaleAnswerError):
@@ -304,19 +313,58 @@ def _continue_after_item(card_id: int) -> None:
         )
 
 
-if card is None:
-    _all_done()
-elif card.is_exercise:
-    _exercise_item(card)
-else:
-    _flashcard(card)
-    if card.schedule.is_new:
-        st.caption("New card")
-    else:
-        st.caption(
-            f"{card.schedule.state.label} · reviewed {card.schedule.reps} times · "
-            f"{card.schedule.lapses} lapses"
+@st.fragment
+def _study_area() -> None:
+    """Progress, the item on screen and Undo: reruns alone when any of them is clicked."""
+    global actor
+    actor = current_actor()  # a fragment run checks the sign-in again
+    now = utc_now()
+    decks = _due_counts(now)
+    selected = [deck for deck in decks if _deck_filter() in (None, deck.deck_id)]
+    with stride.transaction() as session:
+        card = (
+            load_study_card(session, actor, state.study_card_id)
+            if state.study_card_id is not None
+            else None
         )
+        if card is not None and _deck_filter() not in (None, card.deck_id):
+            card = None  # left over from another deck
+        if card is None:
+            card = next_card(session, actor, now, stride.settings, deck_id=_deck_filter())
+            _show(card)
 
-if state.study_undo_available:
-    st.button("Undo last answer", icon=":material/undo:", shortcut="Ctrl+Z", on_click=_undo)
+    new = sum(deck.new for deck in selected)
+    learning = sum(deck.learning for deck in selected)
+    review = sum(deck.review for deck in selected)
+    remaining = new + learning + review
+    answered = state.study_answered
+    progress = answered / (answered + remaining) if answered + remaining else 1.0
+    st.progress(
+        progress,
+        text=(
+            f"{answered} answered this session · {new} new · {learning} learning · "
+            f"{review} to review"
+        ),
+    )
+    if notice := state.pop("study_notice", None):
+        st.toast(notice)
+
+    if card is None:
+        _all_done(selected, now)
+    elif card.is_exercise:
+        _exercise_item(card)
+    else:
+        _flashcard(card, now)
+        if card.schedule.is_new:
+            st.caption("New card")
+        else:
+            st.caption(
+                f"{card.schedule.state.label} · reviewed {card.schedule.reps} times · "
+                f"{card.schedule.lapses} lapses"
+            )
+
+    if state.study_undo_available:
+        st.button("Undo last answer", icon=":material/undo:", shortcut="Ctrl+Z", on_click=_undo)
+
+
+_study_area()

@@ -1,0 +1,69 @@
+"""Warm a new server process before its first visitors: the shared :class:`Stride`, imports.
+
+A page's first run in a new process used to cost 1.6-2.3 s: importing what the pages import
+(SQLAlchemy, the services, argon2, Plotly, pandas) and opening the database. :func:`warm_up`
+does that at server start (``asgi.py`` runs it in a thread from the app's lifespan, while the
+first browser is still loading Streamlit's JavaScript), in two stages: the database and what
+the first pages a visitor meets need (:data:`FIRST_PAGES`), at once; the other pages' modules
+(Plotly's figure builders and pandas among them, ~0.6 s) :data:`LATER_S` seconds later, so they
+do not compete with the first browser for the processor.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import logging
+import time
+from pathlib import Path
+
+from quiz.ui.navigation import PAGES_DIR
+from quiz.ui.state import get_stride
+
+_CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
+FIRST_PAGES = ("sign_in", "home", "study")
+"""The pages a visitor meets first: the database and their modules are readied at once."""
+LATER_S = 5.0
+"""How long after the first stage the other pages' modules are imported."""
+
+
+def page_imports(pages: Path, names: tuple[str, ...] | None = None) -> list[str]:
+    """Every module the page scripts in ``pages`` import (only those of the pages ``names``,
+    when given), in order of first mention."""
+    modules: dict[str, None] = {}
+    for page in sorted(pages.glob("*.py")):
+        if names is not None and page.stem not in names:
+            continue
+        for node in ast.walk(ast.parse(page.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules.update(dict.fromkeys(alias.name for alias in node.names))
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                modules[node.module] = None
+    return list(modules)
+
+
+def warm_up(root: Path, later_s: float = LATER_S) -> float:
+    """Open the shared :class:`Stride` (migrating and seeding the database) and import the
+    first pages' modules; after ``later_s`` seconds, every other page's. Returns the seconds
+    of work (the pause not counted). ``root`` is the project root (page paths are relative).
+
+    Runs outside any page run, so Streamlit's "missing ScriptRunContext" warning for
+    ``st.cache_resource`` is silenced here (it is expected: the cache is process-wide)."""
+    started = time.perf_counter()
+    context_logger = logging.getLogger(_CONTEXT_LOGGER)
+    level = context_logger.level
+    context_logger.setLevel(logging.ERROR)
+    try:
+        get_stride()
+    finally:
+        context_logger.setLevel(level)
+    pages = root / PAGES_DIR
+    for module in page_imports(pages, FIRST_PAGES):
+        importlib.import_module(module)
+    worked = time.perf_counter() - started
+    time.sleep(later_s)
+    started = time.perf_counter()
+    for module in page_imports(pages):
+        importlib.import_module(module)
+    importlib.import_module("quiz.ui.charts")  # exercise views import it at their first chart
+    return worked + time.perf_counter() - started
