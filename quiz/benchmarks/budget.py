@@ -42,11 +42,23 @@ class Figure:
     unit: str
     target: float | None = None
     """The figure must stay below this (or, for counts, at or below it); ``None``: reported."""
+    at_least: bool = False
+    """The target is a floor instead: the figure must reach it."""
+    inclusive: bool = False
+    """The figure may equal its ceiling (always so for counts, whose unit is "")."""
 
     def met(self, value: float | None) -> bool | None:
         if self.target is None or value is None:
             return None
-        return value <= self.target if self.unit == "" else value < self.target
+        if self.at_least:
+            return value >= self.target
+        return value <= self.target if self.unit == "" or self.inclusive else value < self.target
+
+    @property
+    def sign(self) -> str:
+        if self.at_least:
+            return "≥"
+        return "≤" if self.unit == "" or self.inclusive else "<"
 
 
 FIGURES = (
@@ -114,18 +126,17 @@ def summarise(
     }
 
 
-def format_table(budget: Mapping[str, Any]) -> str:
+def format_table(budget: Mapping[str, Any], figures: Sequence[Figure] = FIGURES) -> str:
     """The figures as an aligned table: value, target, met/missed."""
     rows = [("figure", "value", "target", "")]
-    for figure in FIGURES:
+    for figure in figures:
         value = budget.get(figure.key)
         if value is None and figure.key.startswith("postgres_"):
             continue
         shown = "—" if value is None else f"{value:g} {figure.unit}".strip()
         target = ""
         if figure.target is not None:
-            sign = "≤" if figure.unit == "" else "<"
-            target = f"{sign} {figure.target:g} {figure.unit}".strip()
+            target = f"{figure.sign} {figure.target:g} {figure.unit}".strip()
         verdict = {True: "met", False: "MISSED", None: ""}[figure.met(value)]
         rows.append((figure.label, shown, target, verdict))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]

@@ -9,8 +9,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from quiz.config import PROJECT_ROOT
@@ -38,6 +39,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    """A Streamlit server started by :func:`running_server`: its base URL and process id."""
+
+    url: str
+    pid: int
+
+
 @contextmanager
 def running_app(
     data_dir: str,
@@ -46,11 +55,29 @@ def running_app(
     log: str | None = None,
     timeout: float = 60,
 ) -> Iterator[str]:
-    """Serve ``app.py`` on a free loopback port with its data in ``data_dir``; yield the URL.
+    """Serve Stride (``asgi.py``, as ``stride run`` does) on a free loopback port with its data
+    in ``data_dir``; yield the URL.
 
     ``env`` adds environment variables (``STRIDE_*`` settings); ``log`` is a file for the
     server's output (discarded by default). The server is stopped on exit.
     """
+    with running_server(data_dir, env=env, log=log, timeout=timeout) as server:
+        yield server.url
+
+
+@contextmanager
+def running_server(
+    data_dir: str,
+    *,
+    script: Path = PROJECT_ROOT / "asgi.py",
+    env: Mapping[str, str] | None = None,
+    log: str | None = None,
+    timeout: float = 60,
+    options: Sequence[str] = (),
+) -> Iterator[Server]:
+    """Serve ``script`` (Stride's ``asgi.py`` by default) as :func:`running_app` does; yield the
+    :class:`Server`. It runs from the project root, so ``.streamlit/config.toml`` (the
+    production settings) applies; ``options`` are more ``streamlit run`` flags."""
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if k != "STRIDE_DATABASE_URL"}
     environment.update({"STRIDE_DATA_DIR": data_dir, **(env or {})})  # env may name a database
@@ -59,7 +86,7 @@ def running_app(
         "-m",
         "streamlit",
         "run",
-        str(PROJECT_ROOT / "app.py"),
+        str(script),
         "--server.headless",
         "true",
         "--server.port",
@@ -68,6 +95,7 @@ def running_app(
         "127.0.0.1",
         "--browser.gatherUsageStats",
         "false",
+        *options,
     ]
     output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     process = subprocess.Popen(
@@ -76,7 +104,7 @@ def running_app(
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process, timeout)
-        yield url
+        yield Server(url, process.pid)
     finally:
         process.terminate()
         try:

@@ -142,7 +142,7 @@ def cold_start(data_dir: str, page: Any | None = None, timeout: float = 60) -> d
         command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        healthy = _poll_health(url, process, start + timeout) - start
+        healthy = poll_health(url, process, start + timeout) - start
         result = {"healthy_s": round(healthy, 2)}
         if page is not None:
             page.goto(f"{url}/study")
@@ -157,10 +157,11 @@ def cold_start(data_dir: str, page: Any | None = None, timeout: float = 60) -> d
             process.kill()
 
 
-def _poll_health(url: str, process: subprocess.Popen[bytes], deadline: float) -> float:
+def poll_health(url: str, process: subprocess.Popen[bytes], deadline: float) -> float:
+    """Poll ``/_stcore/health`` every 20 ms; the ``perf_counter`` when it first answers ``ok``."""
     while time.perf_counter() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"stride run exited with code {process.returncode}")
+            raise RuntimeError(f"the server at {url} exited with code {process.returncode}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
                 if response.status == 200 and response.read().strip() == b"ok":
@@ -168,7 +169,7 @@ def _poll_health(url: str, process: subprocess.Popen[bytes], deadline: float) ->
         except OSError:
             pass
         time.sleep(0.02)
-    raise RuntimeError(f"stride run was not healthy at {url} in time")
+    raise RuntimeError(f"the server at {url} was not healthy in time")
 
 
 def review_once(page: Any, answered: int, *, keyboard: bool = False) -> tuple[float, float]:
@@ -178,7 +179,7 @@ def review_once(page: Any, answered: int, *, keyboard: bool = False) -> tuple[fl
         page.keyboard.press("Space")
     else:
         page.get_by_role("button", name="Show answer").click()
-    _wait_seen(page, "the answer side after Show answer")
+    wait_seen(page, "the answer side after Show answer")
     reveal = float(page.evaluate(ELAPSED))
     page.wait_for_function(IDLE)  # a reader reads the answer first: rate once the run is over
     want = f"{answered + 1} answered this session"
@@ -187,13 +188,13 @@ def review_once(page: Any, answered: int, *, keyboard: bool = False) -> tuple[fl
         page.keyboard.press("3")
     else:
         page.get_by_role("button", name="Good", exact=False).first.click()
-    _wait_seen(page, f"the next card with {want!r} after Good")
+    wait_seen(page, f"the next card with {want!r} after Good")
     review = float(page.evaluate(ELAPSED))
     page.wait_for_function(IDLE)
     return reveal, review
 
 
-def _wait_seen(page: Any, what: str) -> None:
+def wait_seen(page: Any, what: str) -> None:
     """Wait for the stopwatch to stop; on a timeout, say what the page showed instead."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 

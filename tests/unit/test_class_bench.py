@@ -1,0 +1,107 @@
+"""``stride bench class``: its bookkeeping, its simulated students' answers, and a tiny class
+against real servers (the figures themselves are numbers, not pass/fail; see the README)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quiz.benchmarks import class_bench
+from quiz.benchmarks.budget import Figure
+from quiz.benchmarks.class_scenario import Scenario, right_answer, wrong_answer
+from quiz.exercises.base import grade_exercise
+from quiz.exercises.registry import FAMILIES
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    family=st.sampled_from(sorted(FAMILIES)),
+    seed=st.integers(0, 2**31 - 1),
+    difficulty=st.sampled_from([1, 2, 3]),
+)
+def test_the_students_answers_are_well_formed_and_graded_as_meant(
+    family: str, seed: int, difficulty: int
+) -> None:
+    """A simulated student's right answer is graded right, its wrong one wrong; neither is a
+    format error (which would rate nothing and count as a benchmark error)."""
+    right, kind = right_answer(family, seed, difficulty)
+    exercise = FAMILIES[family].make(seed, difficulty)
+    assert grade_exercise(FAMILIES[family], exercise, right).correct
+    wrong = grade_exercise(FAMILIES[family], exercise, wrong_answer(kind, right))
+    assert wrong.format_error is None and not wrong.correct
+
+
+def test_think_times_have_the_mean_asked_for_and_stay_in_bounds() -> None:
+    scenario = Scenario(think_mean_s=10.0)
+    rng = random.Random(3)
+    times = [scenario.think_time(rng) for _ in range(20_000)]
+    assert min(times) >= 0.5 and max(times) <= 60.0
+    assert 9.5 < sum(times) / len(times) < 10.5
+
+
+def test_figures_with_floors_and_ceilings() -> None:
+    ceiling = Figure("x", "x", "ms", 300.0)
+    assert ceiling.met(299.9) and not ceiling.met(300.0) and ceiling.sign == "<"
+    floor = Figure("y", "y", "", 0.8, at_least=True)
+    assert floor.met(0.8) and not floor.met(0.79) and floor.sign == "≥"
+    memory = Figure("z", "z", "MiB", 1.0, inclusive=True)
+    assert memory.met(1.0) and memory.sign == "≤"
+    assert Figure("n", "n", "", 0).met(0) and not Figure("n", "n", "", 0).met(1)
+    assert ceiling.met(None) is None
+
+
+def test_the_summary_turns_phase_details_into_figures_and_verdicts() -> None:
+    details = {
+        "class": {
+            "stride": {"p95_ms": 120.0, "p50_ms": 30.0, "errors": 0, "answers": {"lost": 0}},
+            "bare": {"p95_ms": 80.0},
+        },
+        "capacity": {"stride": {"largest": 800}, "bare": {"largest": 1000}},
+        "burst": {"stride": {"all_drawn_s": 2.0}, "bare": {"all_drawn_s": 1.5}},
+        "idle": {"per_session_mib": 0.4},
+    }
+    result = class_bench.summarise(details)
+    assert result["class_ratio"] == 1.5 and result["class_lost"] == 0
+    assert result["capacity_ratio"] == 0.8 and result["met"]["capacity_ratio"] is True
+    assert result["burst_ratio"] == 1.33 and result["met"]["burst_ratio"] is True
+    assert result["met"]["class_doubled"] is None  # not measured: no verdict
+    assert result["met"]["cold_start_ratio"] is None
+    assert result["all_met"] is True
+    details["class"]["stride"]["errors"] = 2
+    assert class_bench.summarise(details)["all_met"] is False
+
+
+def test_bad_arguments_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        class_bench.main(["--phases", "class,nonsense"])
+    assert "subset of" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        class_bench.main(["--students", "0", "--phases", "class"])
+    with pytest.raises(SystemExit):
+        class_bench.main(["--capacity-sizes", "100,x"])
+
+
+def test_a_tiny_class_against_real_servers(tmp_path: Path) -> None:
+    """Three students sign in and study for a few seconds against Stride, and against the bare
+    page: no errors, every acknowledged answer stored exactly once, figures filled in."""
+    args = argparse.Namespace(students=3, ramp=1.0, duration=6.0, think=0.4, seed=2)
+    result = class_bench.phase_class(args, tmp_path)
+    stride, bare = result["stride"], result["bare"]
+    assert stride["errors"] == 0, stride["error_examples"]
+    assert bare["errors"] == 0, bare["error_examples"]
+    answers = stride["answers"]
+    assert answers["lost"] == 0 and answers["doubled"] == 0
+    assert answers["reviews_acknowledged"] > 0
+    assert answers["reviews_stored"] == answers["reviews_acknowledged"]
+    assert {"first_page", "sign_in", "open_study", "reveal"} <= set(stride["actions"])
+    assert bare["actions"].keys() == {"first_page", "press"}
+    assert stride["p95_ms"] > 0 and bare["p95_ms"] > 0 and stride["server_cpu_s"] > 0
+    summary = class_bench.summarise({"class": result})
+    assert summary["class_ratio"] > 0
+    json.dumps(summary)  # the --json output is plain JSON
