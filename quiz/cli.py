@@ -143,7 +143,7 @@ def _build_parser() -> argparse.ArgumentParser:
             "Study page in Chromium: rating to next card; cold start of stride run",
             "quiz.benchmarks.study_browser",
         ),
-        "load": ("20 signed-in students studying at once in Chromium", "quiz.benchmarks.load"),
+        "load": ("smoke test: a few students at once in Chromium", "quiz.benchmarks.load"),
         "class": (
             "a class of 500 at Streamlit's protocol level, against bare Streamlit",
             "quiz.benchmarks.class_bench",

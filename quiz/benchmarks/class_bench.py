@@ -21,6 +21,9 @@ under the same load. Phases (``--phases``, all by default):
 * ``browser``: what a student feels in Chromium (:mod:`quiz.benchmarks.pages_browser`): cold
   start against bare Streamlit, every page's first draw, rating → next item.
 
+``--profile FILE.svg`` records the Stride server of the ``class`` phase with py-spy (measure
+before optimising: that is how the costs fixed so far were found).
+
 ``--json`` prints one object with every figure, ``targets``, ``met`` and ``details``; progress
 goes to stderr. The load generator runs in this process (asyncio), on the same machine: its own
 CPU seconds are reported too. A full run takes about an hour; ``--quick`` shrinks every phase
@@ -33,6 +36,8 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -316,10 +321,36 @@ def _progress(message: str) -> None:
     print(f"[stride bench class] {message}", file=sys.stderr, flush=True)
 
 
+@contextmanager
+def profiled(pid: int, output: Path | None, seconds: float) -> Iterator[None]:
+    """Record ``pid`` with py-spy for ``seconds`` into the flame graph ``output`` (if given)."""
+    if output is None:
+        yield
+        return
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+    if spy is None:
+        raise SystemExit("--profile needs py-spy (pip install py-spy; it is a dev dependency)")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    command = [spy, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds)))]
+    recorder = subprocess.Popen(
+        [*command, "--rate", "100", "--nonblocking", "--output", str(output)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        recorder.wait()
+        _progress(f"profile of the Stride server: {output}")
+
+
 def phase_class(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     scenario = _scenario(args, args.students)
     _progress(f"class: {scenario.students} students, Stride (classroom mode)")
-    with stride_target(workdir, scenario.students) as target:
+    with (
+        stride_target(workdir, scenario.students) as target,
+        profiled(target.server.pid, args.profile, scenario.ramp_s + scenario.duration_s),
+    ):
         stride = class_result(target, scenario)
     _progress(f"class: {scenario.students} students, bare Streamlit")
     with bare_target(workdir) as target:
@@ -597,6 +628,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--items", type=int, default=40, help="browser: study items walked")
     add("--starts", type=int, default=3, help="browser: cold starts")
     add("--check", action="store_true", help="exit 1 if a target is missed")
+    add("--profile", type=Path, help="class phase: py-spy flame graph of Stride's server (.svg)")
     return parser
 
 

@@ -90,7 +90,7 @@ def test_bad_arguments_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_tiny_class_against_real_servers(tmp_path: Path) -> None:
     """Three students sign in and study for a few seconds against Stride, and against the bare
     page: no errors, every acknowledged answer stored exactly once, figures filled in."""
-    args = argparse.Namespace(students=3, ramp=1.0, duration=6.0, think=0.4, seed=2)
+    args = argparse.Namespace(students=3, ramp=1.0, duration=6.0, think=0.4, seed=2, profile=None)
     result = class_bench.phase_class(args, tmp_path)
     stride, bare = result["stride"], result["bare"]
     assert stride["errors"] == 0, stride["error_examples"]
