@@ -9,6 +9,8 @@ Import, :func:`html_to_markdown` (a field of an ``#html:true`` text export or an
 * ``<br>``, ``<div>`` and ``<p>`` become line breaks, ``<b>``/``<strong>`` ``**bold**``,
   ``<i>``/``<em>`` ``*italic*``, ``<ul>``/``<ol>`` + ``<li>`` Markdown lists, ``<img>``
   ``[image: name]`` (the picture itself is not imported), ``<a>`` its text (never its address);
+  no image syntax comes out either: a ``![`` the text makes is written ``\\![``
+  (:func:`quiz.decks.images.disarm_images`), so no field can make a browser fetch an address;
 * ``<script>``, ``<style>``, ``<iframe>`` and other active elements are removed with their
   content; every other tag is stripped, its text kept;
 * text is escaped for Markdown: ``*``, ``_``, `````, ``~``, ``$`` and ``\\`` get a backslash,
@@ -30,6 +32,8 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+
+from quiz.decks.images import disarm_images
 
 # Private-use characters mark stashed formulas; they are removed from the input first.
 _OPEN, _CLOSE = "\ue000", "\ue001"
@@ -111,7 +115,7 @@ def _replace_spans(
     return "".join(pieces)
 
 
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"<[^<>]*+>")  # stops at the next "<": linear, as a tag holds no "<"
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
@@ -147,7 +151,7 @@ def html_to_markdown(field: str) -> str:
 def plain_to_markdown(field: str) -> str:
     """A plain-text field (no HTML) with Anki's maths delimiters converted for KaTeX."""
     formulas: list[str] = []
-    text = _stash_maths(_strip_private(field), formulas, is_html=False)
+    text = disarm_images(_stash_maths(_strip_private(field), formulas, is_html=False))
     return _restore_maths(text, formulas).strip()
 
 
@@ -425,7 +429,8 @@ class _Converter(HTMLParser):
         core = inner.strip()
         del self.out[start:]
         if not core or "\n" in core:
-            self.out.append(inner)
+            if inner:  # no empty pieces: _ends_with and _trailing_newlines would walk over them
+                self.out.append(inner)
             return
         lead = inner[: len(inner) - len(inner.lstrip())]
         trail = inner[len(inner.rstrip()) :]
@@ -442,7 +447,7 @@ class _Converter(HTMLParser):
         text = "".join(self.out)
         lines = [line.rstrip() for line in text.split("\n")]
         lines = [("\\" + line) if line.startswith("#") else line for line in lines]
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+        return disarm_images(re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip())
 
 
 def _image(src: str) -> str:
@@ -468,7 +473,6 @@ _CODE = re.compile(r"`([^`\n]{1,300})`")
 _BULLET = re.compile(r"^\s*(?:[-*+•◦▪‣·])\s+")
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
 _QUOTE = re.compile(r"^\s*&gt;\s?")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 
 
 def markdown_to_anki_html(text: str) -> str:
@@ -519,15 +523,35 @@ def _blocks(lines: list[str]) -> str:
                 parts.append(("block", open_tag + inner + close_tag))
                 break
         else:
-            heading = _HEADING.match(line)
-            parts.append(("line", f"<b>{heading.group(1)}</b>" if heading else line))
+            heading = _heading(line)
+            parts.append(("line", line if heading is None else f"<b>{heading}</b>"))
             index += 1
-    html_text = ""
+    pieces: list[str] = []  # joined once at the end: adding to one string could be quadratic
+    written = False
     previous = ("", "")
     for kind, fragment in parts:
         after_line = previous[0] == "line"
-        if html_text and after_line and (kind == "line" or not previous[1]):
-            html_text += "<br>"  # a line break, or a blank line before a list or quote
-        html_text += fragment
+        if written and after_line and (kind == "line" or not previous[1]):
+            pieces.append("<br>")  # a line break, or a blank line before a list or quote
+        pieces.append(fragment)
+        written = written or bool(fragment)
         previous = (kind, fragment)
-    return html_text
+    return "".join(pieces)
+
+
+def _heading(line: str) -> str | None:
+    """The text of an ATX heading line (``## Title ##``: ``Title``), or ``None``.
+
+    A scanner, not a regular expression: ``^\\s{0,3}#{1,6}\\s+(.*?)\\s*#*\\s*$`` takes cubic time
+    on a heading followed by a long run of spaces (4,000 of them: minutes)."""
+    lead = 0
+    while lead < len(line) and lead < 4 and line[lead].isspace():
+        lead += 1
+    hashes = lead
+    while hashes < len(line) and hashes - lead < 7 and line[hashes] == "#":
+        hashes += 1
+    if lead > 3 or not 1 <= hashes - lead <= 6 or hashes == len(line):
+        return None
+    if not line[hashes].isspace():
+        return None
+    return line[hashes:].strip().rstrip("#").rstrip()

@@ -24,8 +24,12 @@ are comments. Fields may be quoted with ``"`` (a ``"`` inside is written ``""``)
 hold separators and line breaks. Records with fewer fields than columns get empty fields; extra
 fields are ignored (as Anki does).
 
+A front or back has at most 20,000 characters (as converted) and nests lists and block quotes at
+most 10 levels deep (:func:`quiz.decks.model.side_problems`).
+
 Problems (a bad header, an unclosed quote, an empty front or back, a repeated or too long GUID, a
-too long title) are reported with their line (0 for a title from the file name):
+too long title, a side too long or nested too deeply) are reported with their line (0 for a title
+from the file name):
 :func:`check_anki_text` lists them all, :func:`parse_anki_text` raises the first.
 """
 
@@ -49,7 +53,9 @@ from quiz.decks.model import (
     DeckProblem,
     ParsedCard,
     ParsedDeck,
+    card_name,
     length_problem,
+    side_problems,
 )
 
 FORMAT_NAME = "anki-text"
@@ -66,7 +72,9 @@ GUESSED_SEPARATORS = ("\t", ";", ",", "|")
 COLUMN_HEADERS = ("guid column", "tags column", "deck column", "notetype column")
 KNOWN_HEADERS = ("separator", "html", "tags", "columns", "deck", "notetype", *COLUMN_HEADERS)
 
-_HEADER = re.compile(r"^#([A-Za-z][A-Za-z ]*?)\s*:(.*)$")
+# The key is possessive (a lazy key before \s* rescans the line from every space:
+# quadratic); it may end with spaces, so callers strip it.
+_HEADER = re.compile(r"^#([A-Za-z][A-Za-z ]*+)\s*:(.*)$")
 
 
 @dataclass
@@ -419,9 +427,13 @@ def _cards(
         if key is not None and (too_long := length_problem("the GUID", key, MAX_ID_CHARS, line)):
             problems.append(too_long)
             ok = False
+        name = card_name(front, key)
         for side, text, index in (("front", front, layout.front), ("back", back, layout.back)):
             if not text:
                 problems.append(DeckProblem(line, f"the {side} (column {index + 1}) is empty"))
+                ok = False
+            elif found := side_problems(f"the {side} (column {index + 1}) of {name}", text, line):
+                problems += found
                 ok = False
         if key is not None:
             if key in first_use:

@@ -23,8 +23,9 @@ fields named ``Front`` and ``Back`` (else the first two fields) through
 :func:`quiz.decks.anki_html.html_to_markdown`; a cloze note shows its deletions as ``[...]`` (or
 ``[hint]``) on the front and in bold on the back, followed by its second field. The note's GUID is
 the card's ``key`` (at most 90 characters), its tags the card's tags, and the deck holding most of
-its cards the title (at most 500 characters).
-Pictures and sounds are not imported (``<img>`` becomes ``[image: name]``).
+its cards the title (at most 500 characters). Each side has at most 20,000 characters and nests
+lists and block quotes at most 10 levels deep (:func:`quiz.decks.model.side_problems`).
+Pictures and sounds are not imported (``<img>`` becomes ``[image: name]``, never an address).
 
 Problems are reported with line 0 (the file as a whole) and name the note (``note 12``), which is
 also each card's ``line``.
@@ -58,6 +59,7 @@ from quiz.decks.model import (
     ParsedCard,
     ParsedDeck,
     length_problem,
+    side_problems,
 )
 
 FORMAT_NAME = "apkg"
@@ -506,11 +508,14 @@ def _cards(
             key, ok = None, False
         where = f"note {number}" + (f" (GUID {key!r})" if key else "")
         for side, text, index in (("front", front, front_index), ("back", back, back_index)):
+            field_name = note_type.fields[index] if index < len(note_type.fields) else index + 1
             if not text:
-                field_name = note_type.fields[index] if index < len(note_type.fields) else index + 1
                 problems.append(
                     DeckProblem(0, f"{where}: the {side} (field {field_name!r}) is empty")
                 )
+                ok = False
+            elif found := side_problems(f"the {side} (field {field_name!r})", text, 0):
+                problems += [DeckProblem(0, f"{where}: {problem.message}") for problem in found]
                 ok = False
         if key is not None:
             if key in first_use:

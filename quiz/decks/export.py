@@ -34,6 +34,7 @@ from typing import Any
 
 from quiz.decks import markdown
 from quiz.decks.anki_html import markdown_to_anki_html
+from quiz.decks.fences import closes_fence, fence_opening
 from quiz.decks.identity import card_keys
 from quiz.decks.model import IntRange, ParsedCard, ParsedDeck
 
@@ -126,12 +127,11 @@ def _escape_side(text: str) -> str:
     lines = text.split("\n")
     fence = ""
     for index, line in enumerate(lines):
-        opener = re.match(r"^ {0,3}(`{3,}|~{3,})", line)
         if fence:
-            if opener and opener.group(1)[0] == fence[0] and not line.strip().lstrip(fence[0]):
+            if closes_fence(line, fence):
                 fence = ""
-        elif opener:
-            fence = opener.group(1)
+        elif opener := fence_opening(line):
+            fence = opener
         elif _STARTS_ITEM.match(line):
             lines[index] = "\\" + line
     return "\n".join(lines)

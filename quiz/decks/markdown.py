@@ -63,10 +63,15 @@ The rules:
   starts a card or an exercise (a heading inside a card is ``###`` or deeper), except in fenced
   code blocks.
 
+* **Limits** (every format): a question or answer (or an exercise entry's text) has at most
+  20,000 characters, and lists and block quotes nest at most 10 levels deep in it
+  (:func:`quiz.decks.model.side_problems`).
+
 Every problem is reported with its line: a missing or unclosed front matter, an unknown
 front-matter key, a title or id that is too long, an empty question or answer, a duplicate id, an
 unknown family, a bad difficulty, a malformed or out-of-range parameter, ranges no generated
-problem meets, unbalanced display maths, an unclosed code fence.
+problem meets, unbalanced display maths, an unclosed code fence, a side that is too long or
+nests too deeply (reported on its card's heading line).
 :func:`check_markdown` lists them all; :func:`parse_markdown` raises the first.
 """
 
@@ -77,6 +82,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from quiz.decks.fences import closes_fence, fence_opening
 from quiz.decks.model import (
     MAX_CARDS,
     MAX_ID_CHARS,
@@ -87,7 +93,9 @@ from quiz.decks.model import (
     ParameterValues,
     ParsedCard,
     ParsedDeck,
+    card_name,
     length_problem,
+    side_problems,
 )
 
 FORMAT_NAME = "markdown"
@@ -95,11 +103,12 @@ FRONT_MATTER_KEYS = ("title", "description", "tags")
 DIFFICULTY_NAMES = {"warm-up": 1, "standard": 2, "challenge": 3}
 DEFAULT_DIFFICULTY = 2
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ANSWER = re.compile(r"^###\s+A:?\s*$")
 _QUESTION = re.compile(r"^Q:(.*)$", re.IGNORECASE)
 _EXERCISE = re.compile(r"^Exercise:(.*)$", re.IGNORECASE)
-_KEY_VALUE = re.compile(r"^([A-Za-z][\w -]*?)\s*:(.*)$")
+# The key is possessive (a lazy key before \s* rescans the line from every space:
+# quadratic); it may end with spaces, so callers strip it.
+_KEY_VALUE = re.compile(r"^([A-Za-z][\w -]*+)\s*:(.*)$")
 _LIST_ITEM = re.compile(r"^\s*-\s+(.*)$")
 _ATTRIBUTE = re.compile(
     r"\s*(?:(?P<id>#[^\s{}\"]+)|(?P<tag>\.[^\s{}\"=]+)"
@@ -334,15 +343,14 @@ def _items(lines: list[str], start: int, problems: list[DeckProblem]) -> list[_I
     fence_line = 0
     for index in range(start, len(lines)):
         line = lines[index]
-        opener = _FENCE.match(line)
         if fence:
             if items:
                 items[-1].code_lines.add(index)
-            if _closes(opener, line, fence):
+            if closes_fence(line, fence):
                 fence = ""
             continue
-        if opener:
-            fence, fence_line = opener.group(1), index
+        if opener := fence_opening(line):
+            fence, fence_line = opener, index
             if items:
                 items[-1].code_lines.add(index)
             continue
@@ -360,16 +368,6 @@ def _items(lines: list[str], start: int, problems: list[DeckProblem]) -> list[_I
             DeckProblem(fence_line + 1, f"the code block opened here with {fence} is never closed")
         )
     return items
-
-
-def _closes(opener: re.Match[str] | None, line: str, fence: str) -> bool:
-    """True when ``line`` closes a code block opened with ``fence`` (same character, as long)."""
-    return (
-        opener is not None
-        and opener.group(1)[0] == fence[0]
-        and len(opener.group(1)) >= len(fence)
-        and not line.strip().lstrip(fence[0])
-    )
 
 
 def _item(lines: list[str], item: _Item, problems: list[DeckProblem]) -> ParsedCard | None:
@@ -441,6 +439,9 @@ def _card(
     if not back:
         where = item.answers[0] + 1 if item.answers else line
         problems.append(DeckProblem(where, "the answer is empty; expected text below the question"))
+    name = card_name(front, key)
+    problems += side_problems(f"the question of {name}", front, line)
+    problems += side_problems(f"the answer of {name}", back, line)
     return ParsedCard(front=front, back=back, line=line, key=key, tags=tags)
 
 
@@ -497,6 +498,7 @@ def _exercise(
         problems.append(DeckProblem(line, reason))
     blurb = _side(lines, item.heading + 1, item.end)
     _check_maths(_region(lines, item, item.heading + 1, item.end), problems)
+    problems += side_problems(f"the text of the exercise entry {family_id!r}", blurb, line)
     return ParsedCard(
         front=family.title,
         back=blurb or family.description,

@@ -5,12 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from quiz.decks.nesting import nesting_depth
+from quiz.decks.render import to_markdown
+
 MAX_CARDS = 20_000
 """The most cards (and exercise entries) one deck file may hold."""
 MAX_TITLE_CHARS = 500
 """The longest deck title, in characters (what the database stores)."""
 MAX_ID_CHARS = 90
 """The longest card id (the database stores 100 characters: room for a ``#2`` on a repeat)."""
+MAX_SIDE_CHARS = 20_000
+"""The longest side of a card (its question or its answer, as stored), in characters. The longest
+side of the built-in decks has under 2,000; a side this long is a mistake (or an attack), and the
+limit bounds what every page showing a card has to render."""
+MAX_NESTING = 10
+"""How deeply lists and block quotes may nest in a side of a card (as rendered): a browser takes
+minutes to draw thousands of levels, and real cards use two or three."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +132,35 @@ def length_problem(what: str, text: str, limit: int, line: int) -> DeckProblem |
     the card ids with it, so that a deck that parses also fits the database."""
     if len(text) <= limit:
         return None
-    return DeckProblem(line, f"{what} has {len(text)} characters; at most {limit} are allowed")
+    return DeckProblem(line, f"{what} has {len(text):,} characters; at most {limit:,} are allowed")
+
+
+def side_problems(what: str, text: str, line: int) -> list[DeckProblem]:
+    """The problems of one side of a card (``what``: "the answer of card 'Stride?'"...), reported
+    on ``line``: more than :data:`MAX_SIDE_CHARS` characters, or lists and block quotes nested
+    deeper than :data:`MAX_NESTING` once rendered (:func:`quiz.decks.render.to_markdown`). Every
+    parser checks both sides of every card with it."""
+    if too_long := length_problem(what, text, MAX_SIDE_CHARS, line):
+        return [too_long]
+    depth = nesting_depth(to_markdown(text))
+    if depth <= MAX_NESTING:
+        return []
+    return [
+        DeckProblem(
+            line,
+            f"{what} nests lists or block quotes {depth:,} levels deep; at most {MAX_NESTING} "
+            "are allowed",
+        )
+    ]
+
+
+def card_name(front: str, key: str | None = None) -> str:
+    """How messages name a card: ``card 'its-id'``, else ``card 'the start of its question…'``
+    (control characters escaped)."""
+    if key:
+        return f"card {key!r}"
+    first = front.strip().split("\n", 1)[0]
+    return f"card {first[:40] + ('…' if len(first) > 40 else '')!r}"
 
 
 class DeckFormatError(ValueError):

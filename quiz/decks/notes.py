@@ -21,11 +21,12 @@ The format::
     ...
     Related posts
 
-The title line has at most 500 characters. A question is followed by **two** blank lines, then
-its answer; an answer is followed by **one** blank line, then the next question. Questions and
-answers may span several paragraphs (separated by single blank lines): bullet lines ``  • ``,
-display maths ``\\[...\\]`` and inline ``$...$``. The card list ends at a ``Proofs`` or
-``Related posts`` heading (or the end of the file).
+A question is followed by **two** blank lines, then its answer; an answer is followed by **one**
+blank line, then the next question. Questions and answers may span several paragraphs (separated
+by single blank lines): bullet lines ``  • ``, display maths ``\\[...\\]`` and inline ``$...$``.
+The card list ends at a ``Proofs`` or ``Related posts`` heading (or the end of the file). The
+title line has at most 500 characters; a question or an answer at most 20,000, with lists and
+block quotes nested at most 10 levels deep once rendered (:func:`quiz.decks.model.side_problems`).
 
 Because one blank line separates both the paragraphs *within* a side and an answer from the next
 question, the text between two double gaps ("answer + next question") has to be split; the rule is
@@ -44,7 +45,9 @@ from quiz.decks.model import (
     DeckFormatError,
     ParsedCard,
     ParsedDeck,
+    card_name,
     length_problem,
+    side_problems,
 )
 
 FORMAT_NAME = "notes"
@@ -251,9 +254,12 @@ def _cards(lines: list[str], segments: list[list[_Paragraph]]) -> list[ParsedCar
 
 def _card(lines: list[str], question: list[_Paragraph], answer: list[_Paragraph]) -> ParsedCard:
     _check_no_stray_question(answer)
-    return ParsedCard(
-        front=_source(lines, question), back=_source(lines, answer), line=question[0].line
-    )
+    front, back, line = _source(lines, question), _source(lines, answer), question[0].line
+    name = card_name(front)
+    for what, text in ((f"the question of {name}", front), (f"the answer of {name}", back)):
+        for problem in side_problems(what, text, line):
+            raise problem.error()
+    return ParsedCard(front=front, back=back, line=line)
 
 
 def _source(lines: list[str], paragraphs: list[_Paragraph]) -> str:
@@ -279,7 +285,10 @@ def _question_start(segment: list[_Paragraph]) -> int:
     premises = [k for k in candidates if _is_premise(segment[k])]
     if premises:
         return premises[0]
-    openers = [k for k in candidates if _opens_question(segment, k)]
+    asks_from = [False] * (len(segment) + 1)  # asks_from[k]: a "?" in segment[k:] (linear time)
+    for k in range(len(segment) - 1, -1, -1):
+        asks_from[k] = asks_from[k + 1] or "?" in segment[k].text
+    openers = [k for k in candidates if _opens_question(segment[k], asks_from[k])]
     if openers:
         return _with_lead_in(segment, openers[-1], candidates)
     return candidates[-1] if candidates else len(segment) - 1
@@ -302,13 +311,12 @@ def _is_premise(paragraph: _Paragraph) -> bool:
     return text.endswith(":") or "?" in text or len(text.split()) <= SHORT_PREMISE_WORDS
 
 
-def _opens_question(segment: list[_Paragraph], k: int) -> bool:
-    paragraph = segment[k]
+def _opens_question(paragraph: _Paragraph, asks_later: bool) -> bool:
+    """``asks_later``: this paragraph or a later one of its segment holds a ``?``."""
     if paragraph.is_heading and paragraph.first_word not in PREMISE_WORDS:
         return False
     if "?" in paragraph.text or paragraph.first_word in INSTRUCTION_WORDS:
         return True
-    asks_later = any("?" in later.text for later in segment[k:])
     return paragraph.first_word in QUESTION_WORDS and asks_later
 
 

@@ -12,7 +12,10 @@ The format is chosen by content first, then by extension (:func:`detect_format`)
 8. anything else is read as notes (whose parser then says what it expected).
 
 Limits: :data:`MAX_DECK_BYTES` per file, :data:`quiz.decks.model.MAX_CARDS` cards per deck, UTF-8
-text only (a BOM is allowed); Anki packages have their own limits (:mod:`quiz.decks.apkg`).
+text only (a BOM is allowed); in every format, :data:`quiz.decks.model.MAX_SIDE_CHARS` characters
+per side of a card and :data:`quiz.decks.model.MAX_NESTING` levels of lists and block quotes in it
+(each parser checks them with :func:`quiz.decks.model.side_problems`); Anki packages have their own
+limits (:mod:`quiz.decks.apkg`).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from quiz.decks import DeckFormatError, ParsedDeck
-from quiz.decks.anki_html import html_to_markdown
+from quiz.decks.anki_html import html_to_markdown, markdown_to_anki_html
 from quiz.decks.export import to_anki_text
 from quiz.decks.markdown import parse_markdown
 from quiz.decks.reader import parse_deck_bytes
@@ -219,6 +219,8 @@ LINEAR_SECONDS = 2.0  # CPU seconds; linear-time parsing needs a fraction of one
         pytest.param("<a b='<3' c=\"", id="mixed-quotes"),
         pytest.param("<![", id="unclosed-marked-section"),
         pytest.param("<!-- <b> --", id="unclosed-comments-with-tags"),
+        pytest.param("<b></b><div>", id="empty-emphasis-then-blocks"),
+        pytest.param("<i></i><p>", id="empty-italics-then-paragraphs"),
     ],
 )
 def test_long_html_fields_are_read_in_linear_time(piece: str) -> None:
@@ -228,7 +230,11 @@ def test_long_html_fields_are_read_in_linear_time(piece: str) -> None:
     (160 kB) about 11 s; ``"</" * 200_000`` about 25 s. One such field in an Anki text upload
     (``#html:true``, or any ``<br>`` in the file) or in an .apkg note stalls the upload preview
     for minutes to hours. Fix in ``quiz/decks/anki_html.py`` (escape each ``<`` that does not
-    open a well-formed tag before feeding the parser, and/or cap a field's length)."""
+    open a well-formed tag before feeding the parser, and/or cap a field's length).
+
+    BUG (a hang) for the empty-* cases: every ``<b></b>`` left an empty piece in the converter's
+    output, and every following block tag walked back over all of them: ``"<b></b><div>" *
+    20_000`` (240 kB) took 15 s, twice that 66 s."""
     field = piece * (LONG_FIELD_CHARS // len(piece))
     html_to_markdown("<b>warm</b>")
     with time_limit(LINEAR_SECONDS, f"html_to_markdown({piece!r} * {len(field) // len(piece)})"):
@@ -242,6 +248,11 @@ def test_long_html_fields_are_read_in_linear_time(piece: str) -> None:
         ("T\n\n\nFlashcards\n\nWhat is ", "a • $x$ ", "long.txt"),
         ("#separator:tab\n", "a;b,c|d ", "long.txt"),
         ("Front,Back\n", '"a""b",', "long.csv"),
+        # A lazy key before \s* rescanned the line from every space: quadratic (100 kB: 50 s).
+        ("---\ntitle: T\ndescription", " ", "long.md"),
+        ("#separator:tab\n#deck", " ", "long.txt"),
+        # Each paragraph looked for a "?" in all the paragraphs after it: quadratic.
+        ("T\n\n\nFlashcards\n\nWhat?\n\n\nA.\n\n", "Xa b\n\n", "long.txt"),
     ],
 )
 def test_very_long_lines_are_read_in_linear_time(prefix: str, piece: str, filename: str) -> None:
@@ -251,6 +262,37 @@ def test_very_long_lines_are_read_in_linear_time(prefix: str, piece: str, filena
             parse_deck_bytes(data, filename)
         except DeckFormatError as error:
             assert error.message
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        pytest.param("\\(" + "<a" * (LONG_FIELD_CHARS // 2) + "\\)", id="inline-formula"),
+        pytest.param("\\[" + "<" * LONG_FIELD_CHARS + "\\]", id="display-formula"),
+    ],
+)
+def test_long_formulas_with_unclosed_tags_are_read_in_linear_time(field: str) -> None:
+    """BUG (a hang): tags were removed from a formula with ``<[^>]*>``, which scans to the end of
+    the formula from every ``<`` that no ``>`` closes: quadratic."""
+    with time_limit(LINEAR_SECONDS, f"html_to_markdown of a {len(field)} character formula"):
+        html_to_markdown(field)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("# a" + " " * LONG_FIELD_CHARS + "x", id="heading-then-spaces"),
+        pytest.param("# a" + "\t " * (LONG_FIELD_CHARS // 2) + "#x", id="heading-then-blanks"),
+        pytest.param("**a" * (LONG_FIELD_CHARS // 3), id="unclosed-bold"),
+        pytest.param("- a\n" * (LONG_FIELD_CHARS // 4), id="many-items"),
+    ],
+)
+def test_long_sides_are_exported_in_linear_time(text: str) -> None:
+    """BUG (a hang): the exporter read headings with ``^\\s{0,3}#{1,6}\\s+(.*?)\\s*#*\\s*$``,
+    cubic on a heading followed by spaces (4,000 of them: over 3 minutes), on every download of a
+    deck as Anki text or as a package."""
+    with time_limit(LINEAR_SECONDS, f"markdown_to_anki_html of {len(text)} characters"):
+        markdown_to_anki_html(text)
 
 
 _RANGES = [(3, 3), (3, 4), (3, 5), (4, 4), (4, 5), (5, 5)]
