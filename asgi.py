@@ -1,7 +1,11 @@
 """Stride's web server: Streamlit's ASGI app (``st.App``) around the page script ``app.py``.
 
-``stride run`` serves this file (``streamlit run asgi.py``). Its lifespan warms the process in a
-thread while the first browser loads Streamlit's JavaScript (see :mod:`quiz.ui.warmup`).
+``stride run`` serves this file (``streamlit run asgi.py``). Around the Streamlit app it adds the
+classroom sign-in (HTTP routes that set the ``HttpOnly`` session cookie, and a gate that shows the
+sign-in form to a browser without a session: :mod:`quiz.web.sign_in`), and single sign-on's
+second leg after ``st.login`` (:mod:`quiz.web.single_sign_on`, reading Streamlit's identity
+cookie through :mod:`quiz.ui.streamlit_identity`). Its lifespan warms the
+process in a thread while the first browser loads Streamlit's JavaScript (:mod:`quiz.ui.warmup`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import streamlit as st
+from starlette.middleware import Middleware
+
+from quiz.ui.streamlit_identity import StreamlitIdentity
+from quiz.web.sign_in import SignInGate, sign_in_routes
+from quiz.web.single_sign_on import SingleSignOn
 
 ROOT = Path(__file__).resolve().parent
 
@@ -29,4 +38,11 @@ async def _lifespan(_app: object) -> AsyncIterator[None]:
     yield
 
 
-app = st.App(ROOT / "app.py", lifespan=_lifespan)
+single_sign_on = SingleSignOn(StreamlitIdentity())
+
+app = st.App(
+    ROOT / "app.py",
+    lifespan=_lifespan,
+    routes=[*sign_in_routes(), *single_sign_on.routes()],
+    middleware=[Middleware(SignInGate, single_sign_on=single_sign_on)],
+)

@@ -144,6 +144,10 @@ def _build_parser() -> argparse.ArgumentParser:
             "quiz.benchmarks.study_browser",
         ),
         "load": ("smoke test: a few students at once in Chromium", "quiz.benchmarks.load"),
+        "render": (
+            "the card renderer on hostile text, 10 kB against 100 kB",
+            "quiz.benchmarks.render",
+        ),
         "class": (
             "a class of 500 at Streamlit's protocol level, against bare Streamlit",
             "quiz.benchmarks.class_bench",

@@ -76,13 +76,17 @@ class StudySettings:
 
 AUTH_NONE = "none"
 AUTH_PASSWORD = "password"
+AUTH_OIDC = "oidc"
+COOKIE_SECURE_CHOICES = ("auto", "on", "off")
+OIDC_NEW_ACCOUNTS = ("student", "refuse")
 
 
 @dataclass(frozen=True)
 class AuthSettings:
     """Local or classroom mode, and how long sign-ins last and how failures are throttled.
 
-    ``mode`` is ``none`` (local: one person, no sign-in) or ``password`` (classroom: accounts).
+    ``mode`` is ``none`` (local: one person, no sign-in), ``password`` (classroom: accounts with
+    passwords) or ``oidc`` (classroom: accounts signed in by the school's identity provider).
     A session ends after ``session_idle`` without use or ``session_lifetime`` after sign-in.
     ``lockout_failures`` failed sign-ins for one account within ``lockout_window`` lock it for
     ``lockout_duration``; a client address is locked after ``client_lockout_failures``.
@@ -97,19 +101,35 @@ class AuthSettings:
     lockout_duration: timedelta = timedelta(minutes=15)
     trust_forwarded_for: bool = False
     """Take the client address from ``X-Forwarded-For`` (only behind a reverse proxy)."""
+    trusted_proxies: int = 1
+    """With ``trust_forwarded_for``: how many proxies of ours append to ``X-Forwarded-For``; the
+    client is the entry that many places from the right (the ones left of it are the client's
+    own words)."""
+    cookie_secure: str = "auto"
+    """``Secure`` on the sign-in cookie: ``on``, ``off``, or ``auto`` — when the request came
+    over HTTPS (directly, or says so in ``X-Forwarded-Proto`` from a trusted proxy)."""
+    oidc_new_accounts: str = "student"
+    """Single sign-on: an identity with no Stride account gets a ``student`` one, or is
+    ``refuse``-d (an instructor pre-creates the accounts by e-mail)."""
 
     @property
     def classroom(self) -> bool:
-        return self.mode == AUTH_PASSWORD
+        """Accounts are on (passwords or single sign-on): everyone signs in."""
+        return self.mode in (AUTH_PASSWORD, AUTH_OIDC)
+
+    @property
+    def single_sign_on(self) -> bool:
+        return self.mode == AUTH_OIDC
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> AuthSettings:
         """Read ``STRIDE_AUTH`` and the session/lockout variables (README: Classroom mode)."""
         env = dict(os.environ if env is None else env)
         mode = env.get("STRIDE_AUTH", "").strip().lower() or AUTH_NONE
-        if mode not in (AUTH_NONE, AUTH_PASSWORD):
+        if mode not in (AUTH_NONE, AUTH_PASSWORD, AUTH_OIDC):
             raise ConfigError(
-                f"STRIDE_AUTH={mode!r}: expected 'none' (local mode) or 'password' (classroom)"
+                f"STRIDE_AUTH={mode!r}: expected 'none' (local mode), 'password' (classroom) "
+                "or 'oidc' (classroom, single sign-on)"
             )
         defaults = cls()
         return cls(
@@ -127,6 +147,11 @@ class AuthSettings:
                 minutes=_number(env, "STRIDE_LOCKOUT_MINUTES", 15, int, 1, 24 * 60)
             ),
             trust_forwarded_for=_flag(env, "STRIDE_TRUST_PROXY", defaults.trust_forwarded_for),
+            trusted_proxies=_number(env, "STRIDE_TRUSTED_PROXIES", 1, int, 1, 10),
+            cookie_secure=_choice(env, "STRIDE_COOKIE_SECURE", "auto", COOKIE_SECURE_CHOICES),
+            oidc_new_accounts=_choice(
+                env, "STRIDE_OIDC_NEW_ACCOUNTS", "student", OIDC_NEW_ACCOUNTS
+            ),
         )
 
 
@@ -143,6 +168,15 @@ def _number(
     if not low <= value <= high:
         raise ConfigError(f"{name}={raw!r}: expected a number from {low} to {high}")
     return value
+
+
+def _choice(env: dict[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise ConfigError(f"{name}={raw!r}: expected one of {', '.join(choices)}")
+    return raw
 
 
 def _flag(env: dict[str, str], name: str, default: bool) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,8 @@ from quiz.store.startup import startup_lock
 
 T = TypeVar("T")
 WRITE_ATTEMPTS = 6
+_shared: dict[str, Stride] = {}
+_shared_lock = threading.Lock()
 
 
 @dataclass
@@ -69,6 +72,19 @@ class Stride:
             local_actor,
             auth or AuthSettings.from_env(),
         )
+
+    @classmethod
+    def shared(cls, url: str | None = None) -> Stride:
+        """The process's one :class:`Stride` for ``url`` (default: the configured database),
+        opened by the first caller; the pages and the server's HTTP routes share it."""
+        url = url or default_database_url()
+        stride = _shared.get(url)
+        if stride is None:
+            with _shared_lock:  # one opening (and migration) per process, however many ask
+                stride = _shared.get(url)
+                if stride is None:
+                    stride = _shared[url] = cls.open(url)
+        return stride
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

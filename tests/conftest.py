@@ -44,6 +44,9 @@ def _isolated_environment(
         "STRIDE_LOCKOUT_FAILURES",
         "STRIDE_LOCKOUT_MINUTES",
         "STRIDE_TRUST_PROXY",
+        "STRIDE_TRUSTED_PROXIES",
+        "STRIDE_COOKIE_SECURE",
+        "STRIDE_OIDC_NEW_ACCOUNTS",
     ):
         monkeypatch.delenv(name, raising=False)
 

@@ -47,6 +47,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import func, select
 
 from quiz.benchmarks.budget import Figure, format_table
@@ -59,6 +60,7 @@ from quiz.benchmarks.class_scenario import (
     StrideStudent,
     Tally,
 )
+from quiz.benchmarks.http_sign_in import sign_in as http_sign_in
 from quiz.benchmarks.protocol import ProtocolClient, ProtocolError
 from quiz.benchmarks.server import Server, running_server
 from quiz.benchmarks.timing import percentile
@@ -259,19 +261,15 @@ def answers_check(database_url: str, tally: Tally) -> dict[str, int]:
     stride = Stride.open(database_url, load_builtin=False)
     try:
         with stride.transaction() as session:
-            reviews = dict(
-                session.execute(
-                    select(User.username, func.count(ReviewLog.id))
-                    .join(ReviewLog, ReviewLog.user_id == User.id)
-                    .group_by(User.username)
-                ).all()
-            )
-            attempts = dict(
-                session.execute(
-                    select(User.username, func.count(Attempt.id))
-                    .join(Attempt, Attempt.user_id == User.id)
-                    .group_by(User.username)
-                ).all()
+            reviews, attempts = (
+                dict(
+                    session.execute(
+                        select(User.username, func.count(table.id))
+                        .join(table, table.user_id == User.id)
+                        .group_by(User.username)
+                    ).all()
+                )
+                for table in (ReviewLog, Attempt)
             )
     finally:
         stride.close()
@@ -390,12 +388,14 @@ def phase_burst(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
 
 async def _idle_sessions(target: Target, count: int) -> list[ProtocolClient]:
+    """``count`` students signed in (over HTTP, as a browser) and left on Home."""
     clients = []
-    for name in usernames(count):
-        client = ProtocolClient(target.server.url)
-        await client.open("")
-        await client.submit({"Username": name, "Password": PASSWORD}, "Sign in")
-        clients.append(client)
+    async with httpx.AsyncClient(timeout=120) as http:
+        for name in usernames(count):
+            signed_in = await http_sign_in(http, target.server.url, name, PASSWORD)
+            client = ProtocolClient(target.server.url, headers={"Cookie": signed_in.cookie_header})
+            await client.open("")
+            clients.append(client)
     return clients
 
 

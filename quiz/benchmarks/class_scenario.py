@@ -1,8 +1,9 @@
 """What one student does in ``stride bench class``, at Streamlit's protocol level.
 
 A :class:`StrideStudent` (one :class:`~quiz.benchmarks.protocol.ProtocolClient`, i.e. one
-browser tab) opens the app, signs in (classroom mode), opens Study and then, with a think time
-before every action, works as a student does:
+browser tab) signs in over HTTP as a browser does (classroom mode: the form, *sign_in_form*; its
+POST, *sign_in*), opens the app with the session cookie (*first_page*), opens Study and then,
+with a think time before every action, works as a student does:
 
 * a flashcard: "Show answer" (*reveal*), then Good (80 %) or Again (*rate*);
 * a scheduled exercise item: switch a matrix/tensor answer to the text box (*text_mode*), type
@@ -33,13 +34,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
+import httpx
+
+from quiz.benchmarks.http_sign_in import SignInRefused
+from quiz.benchmarks.http_sign_in import sign_in as http_sign_in
 from quiz.benchmarks.protocol import ProtocolClient, ProtocolError, Run
 from quiz.exercises.registry import FAMILIES
 from quiz.grading import AnswerKind
 
 PASSWORD = "class-bench-password-1"
 STUDY_PAGE, PRACTICE_PAGE, STATS_PAGE = "study", "practice", "stats"
-FIRST_PAGE_ACTIONS = ("first_page", "sign_in")
+FIRST_PAGE_ACTIONS = ("sign_in_form", "sign_in", "first_page")
 """Actions that open a session; reported apart from the studying actions."""
 _ANSWERED = re.compile(r"^(\d+) answered this session")
 _ITEM = re.compile(r"`([a-z0-9-]+)` seed (\d+), difficulty (\d)")
@@ -138,6 +143,7 @@ class Student:
         self, url: str, username: str, scenario: Scenario, tally: Tally, deadline: float
     ) -> None:
         self.client = ProtocolClient(url)
+        self.base_url = url
         self.username = username
         self.scenario = scenario
         self.tally = tally
@@ -185,21 +191,23 @@ class StrideStudent(Student):
             await self.act("open_study", self.client.open(STUDY_PAGE))
             while await self.think():
                 await self.step()
-        except (ProtocolError, TimeoutError, OSError) as error:
+        except (ProtocolError, SignInRefused, TimeoutError, OSError, httpx.HTTPError) as error:
             self.tally.error("session", f"{type(error).__name__}: {error}")
         finally:
             await self.client.close()
 
     async def sign_in(self) -> None:
+        """Classroom: the gate's form, then its POST (HTTP, as a browser), then the first page
+        over the websocket with the session cookie. Local: just the first page."""
+        if self.classroom:
+            async with httpx.AsyncClient(timeout=self.client.timeout) as http:
+                signed_in = await http_sign_in(http, self.base_url, self.username, PASSWORD)
+            self.tally.seconds["sign_in_form"].append(signed_in.form_seconds)
+            self.tally.seconds["sign_in"].append(signed_in.post_seconds)
+            self.client.headers["Cookie"] = signed_in.cookie_header
         first = await self.act("first_page", self.client.open(""))
-        if not self.classroom:
-            return
-        if not self.client.has("text_input", "Username"):
-            raise ProtocolError(f"no sign-in form on the first page: {first.text()[:200]}")
-        values = {"Username": self.username, "Password": PASSWORD}
-        run = await self.act("sign_in", self.client.submit(values, "Sign in"))
-        if self.client.has("text_input", "Password"):
-            raise ProtocolError(f"sign-in refused: {run.text()[:200]}")
+        if self.classroom and not first.has_text(f"Signed in as **{self.username}**"):
+            raise ProtocolError(f"not signed in on the first page: {first.text()[:200]}")
 
     async def step(self) -> None:
         self.actions += 1

@@ -5,11 +5,11 @@ speaks Streamlit's protocol instead (20 Chromium renderers on the same 2 cores m
 Chromium, not Stride: p95 5.5 s, while the page runs took ~13 ms). Serves the app in classroom
 mode (``STRIDE_AUTH=password``) on a new SQLite file with ``--sessions`` student accounts
 (default 4) and generated flashcards (exercise items suspended, no daily new-card limit). One
-Chromium opens one browser context per student; each signs in through the sign-in page, opens
-Study and, once all are ready, studies for ``--seconds`` (default 60): "Show answer", then
-"Good", again and again. A review is *acknowledged* when the next card is on screen and the
-progress line counts it; its latency is timed inside the page, from the click to that moment (as
-in :mod:`quiz.benchmarks.study_browser`).
+Chromium opens one browser context per student; each opens Study, signs in on the form shown
+instead (``quiz.web.sign_in``), lands on Study and, once all are ready, studies for
+``--seconds`` (default 60): "Show answer", then "Good", again and again. A review is
+*acknowledged* when the next card is on screen and the progress line counts it; its latency is
+timed inside the page, from the click to that moment (as in :mod:`quiz.benchmarks.study_browser`).
 
 Reported: p50/p95 review latency over all sessions, errors (uncaught page errors, steps that
 time out, Streamlit exception boxes), and, from the database afterwards, the review-log rows of
@@ -58,6 +58,8 @@ PASSWORD = "load-bench-password-1"
 STEP_TIMEOUT_MS = 30_000
 SIGN_IN_ATTEMPTS = 5
 EXCEPTION = "[data-testid=stException]"
+SIGN_IN_REFUSED = "p.error[role=alert]"
+"""The sign-in form's message when it comes back (``quiz.web.sign_in_form``)."""
 CARDS_PER_SECOND = 5
 """Generated flashcards per second of studying (each gives two reviews: new, then learning)."""
 
@@ -124,22 +126,29 @@ def reconcile(acknowledged: Mapping[str, int], recorded: Mapping[str, int]) -> d
 
 
 async def _sign_in_and_open_study(page: Any, url: str, username: str, errors: list[str]) -> None:
-    """Sign in (again on a fresh page, as a student would, after an error), then open Study."""
+    """Open Study signed out, which shows the sign-in form, and sign in: the form continues to
+    Study. After an error the student opens Study again (signed in by then, or the form again)."""
+    study = page.get_by_role("button", name="Show answer")
+    form = page.get_by_role("heading", name="Sign in to Stride")
     for _attempt in range(SIGN_IN_ATTEMPTS):
-        await page.goto(url)
-        await page.get_by_role("heading", name="Sign in to Stride").wait_for()
-        await page.get_by_role("textbox", name="Username").fill(username)
-        await page.get_by_role("textbox", name="Password").fill(PASSWORD)
-        await page.get_by_role("button", name="Sign in").click()
-        signed_in = page.get_by_text(f"Signed in as {username}")
-        await signed_in.or_(page.locator(EXCEPTION)).first.wait_for()
-        if await signed_in.count():
+        await page.goto(f"{url}/study")
+        await form.or_(study).or_(page.locator(EXCEPTION)).first.wait_for()
+        if await form.count():
+            await page.get_by_label("Username").fill(username)
+            await page.get_by_label("Password", exact=True).fill(PASSWORD)
+            await page.get_by_role("button", name="Sign in").click()
+            refused = page.locator(SIGN_IN_REFUSED)
+            await study.or_(page.locator(EXCEPTION)).or_(refused).first.wait_for()
+            if await refused.count():
+                errors.append(f"sign-in: refused: {await refused.first.inner_text()}")
+                continue
+        if await study.count():
             break
         errors.append(f"sign-in: exception on the page: {await _exception_text(page)}")
-    # A reload would start a new Streamlit session (signed out), so follow the link instead.
-    await page.get_by_role("link", name="Study", exact=True).first.click()
+    else:
+        raise RuntimeError(f"not signed in after {SIGN_IN_ATTEMPTS} attempts")
     await page.locator(".st-key-study_front").wait_for()
-    await page.get_by_role("button", name="Show answer").wait_for()
+    await study.wait_for()
 
 
 async def _exception_text(page: Any) -> str:

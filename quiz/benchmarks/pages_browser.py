@@ -11,11 +11,11 @@ new SQLite files:
    People). In one open tab, each page is opened by clicking its sidebar link (the common case;
    all the click rounds come first, in one document), then, in local mode, by ``page.goto`` of
    its URL (each a new document, which loads Streamlit's code, and Plotly's for a page with
-   charts, again; in classroom mode a new document starts a new, signed-out Streamlit session,
-   so it is not timed there). A page is *drawn* when Streamlit's script run is over
-   (``data-test-script-state`` = ``notRunning``), its title is there, every visible Plotly chart
-   has its SVG and every visible table its canvas, and its own content is on screen (the card,
-   the form, the metrics …). Timed inside the page: from the
+   charts, again; in classroom mode only the clicks are timed: a new document there is the
+   same, after one more session check by the sign-in gate). A page is *drawn* when
+   Streamlit's script run is over (``data-test-script-state`` = ``notRunning``), its title is
+   there, every visible Plotly chart has its SVG and every visible table its canvas, and its own
+   content is on screen (the card, the form, the metrics …). Timed inside the page: from the
    click event, or from navigation start for ``goto``, to the first DOM mutation after which that
    holds (``…_run_p50_ms``: until the script run was over; the rest is the browser's drawing).
    One round through every page comes first: each page's first run in a fresh server, reported
@@ -48,7 +48,6 @@ import random
 import re
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -62,7 +61,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from quiz.benchmarks.load import PASSWORD, create_students, rounded_percentile
-from quiz.benchmarks.server import chromium_args, find_chromium, free_port, running_app
+from quiz.benchmarks.server import (
+    chromium_args,
+    find_chromium,
+    free_port,
+    launched,
+    poll_health,
+    running_app,
+)
 from quiz.benchmarks.study_browser import (
     ANSWERED_WHEN_SHOWN,
     ELAPSED,
@@ -71,7 +77,6 @@ from quiz.benchmarks.study_browser import (
     STUDY_ENV,
     WATCH,
     cold_start,
-    poll_health,
     wait_seen,
 )
 from quiz.config import PROJECT_ROOT
@@ -538,13 +543,18 @@ def goto_page(page: Any, url: str, spec: PageSpec) -> tuple[float, float]:
 
 
 def sign_in(page: Any, url: str, username: str) -> None:
-    """Sign in through the sign-in page (as :mod:`quiz.benchmarks.load` does, synchronously)."""
+    """Open the app signed out (the sign-in form, ``quiz.web.sign_in``) and sign in; the form
+    continues to Home, a new document whose stopwatch starts with the form's POST."""
     page.goto(url)
     page.get_by_role("heading", name="Sign in to Stride").wait_for()
-    page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_text(f"Signed in as {username}").wait_for()
+    signed_in = page.get_by_text(f"Signed in as {username}")
+    refused = page.locator("p.error[role=alert]")  # the form again, with its message
+    signed_in.or_(refused).first.wait_for()
+    if refused.count():
+        raise RuntimeError(f"sign-in refused: {refused.first.inner_text()}")
 
 
 def draw_pages(
@@ -580,7 +590,7 @@ def draw_pages(
         ways = (
             [("click", click_page)] if classroom else [("click", click_page), ("goto", goto_page)]
         )
-        for how, visit in ways:  # in classroom mode a new document is a new, signed-out session
+        for how, visit in ways:
             for load in range(loads):
                 _progress(f"{mode}: {how} round {load + 1} of {loads}")
                 for spec in order:
@@ -699,10 +709,7 @@ def bare_cold_start(page: Any, timeout: float = 60) -> dict[str, float]:
     ]
     url = f"http://127.0.0.1:{port}"
     start = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
+    with launched(command) as process:
         healthy = poll_health(url, process, start + timeout) - start
         page.goto(url)
         page.get_by_role("heading", name=BARE_TITLE).wait_for(timeout=timeout * 1000)
@@ -711,12 +718,6 @@ def bare_cold_start(page: Any, timeout: float = 60) -> dict[str, float]:
             "healthy_s": round(healthy, 2),
             "first_paint_s": round(time.perf_counter() - start, 2),
         }
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def cold_starts(browser: Any, data_dir: str, starts: int, samples: Samples) -> None:

@@ -12,18 +12,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from quiz.benchmarks.server import free_port, running_app
+from quiz.benchmarks.server import free_port, poll_health, running_app, stop
 from quiz.config import PROJECT_ROOT
 
 NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf"
@@ -120,34 +118,14 @@ def nginx_proxy(
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_for_proxy(url, process, workdir, timeout)
+            try:
+                poll_health(url, process, time.perf_counter() + timeout, name="nginx")
+            except RuntimeError as error:
+                raise RuntimeError(f"{error}: {_nginx_errors(workdir)}") from None
             yield url
         finally:
-            process.send_signal(signal.SIGTERM)  # fast shutdown: open websockets are closed
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)  # SIGTERM: nginx's fast shutdown, open websockets are closed
             output.close()
-
-
-def _wait_for_proxy(
-    url: str, process: subprocess.Popen[bytes], workdir: Path, timeout: float
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"nginx exited with code {process.returncode}: {_nginx_errors(workdir)}"
-            )
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nginx did not answer at {url} within {timeout:.0f}s")
 
 
 def _nginx_errors(workdir: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -103,27 +104,56 @@ def running_server(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, process, timeout)
+        poll_health(url, process, time.perf_counter() + timeout, name="streamlit")
         yield Server(url, process.pid)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         if log:
             output.close()  # type: ignore[union-attr]
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def poll_health(
+    url: str, process: subprocess.Popen[bytes], deadline: float, *, name: str = "the server"
+) -> float:
+    """Poll ``url``'s ``/_stcore/health`` every 20 ms until it answers ``ok`` (or ``process``
+    exits, or ``time.perf_counter()`` passes ``deadline``); the ``perf_counter`` when it did."""
+    while time.perf_counter() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {process.returncode}")
+            raise RuntimeError(f"{name} at {url} exited with code {process.returncode}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200 and response.read().strip() == b"ok":
+                    return time.perf_counter()
         except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"streamlit did not become healthy at {url} within {timeout:.0f}s")
+            pass
+        time.sleep(0.02)
+    raise RuntimeError(f"{name} at {url} was not healthy in time")
+
+
+def stop(process: subprocess.Popen[bytes], signal_number: int = signal.SIGTERM) -> None:
+    """Stop ``process``: ``signal_number`` (terminate), then kill after 10 s."""
+    process.send_signal(signal_number)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def launched(
+    command: Sequence[str], *, env: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` from the project root (so ``.streamlit/config.toml`` applies), output
+    discarded, for the ``with`` block; stopped after it."""
+    process = subprocess.Popen(
+        list(command),
+        cwd=PROJECT_ROOT,
+        env=dict(env) if env is not None else None,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield process
+    finally:
+        stop(process)

@@ -22,11 +22,9 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +32,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quiz.benchmarks.server import chromium_args, find_chromium, free_port, running_app
+from quiz.benchmarks.server import (
+    chromium_args,
+    find_chromium,
+    free_port,
+    launched,
+    poll_health,
+    running_app,
+)
 from quiz.benchmarks.store_latency import generated_deck
 from quiz.benchmarks.timing import percentile
 from quiz.runtime import Stride
@@ -138,10 +143,7 @@ def cold_start(data_dir: str, page: Any | None = None, timeout: float = 60) -> d
     ]
     url = f"http://127.0.0.1:{port}"
     start = time.perf_counter()
-    process = subprocess.Popen(
-        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
+    with launched(command, env=environment) as process:
         healthy = poll_health(url, process, start + timeout) - start
         result = {"healthy_s": round(healthy, 2)}
         if page is not None:
@@ -149,27 +151,6 @@ def cold_start(data_dir: str, page: Any | None = None, timeout: float = 60) -> d
             page.locator(".st-key-study_front").wait_for(timeout=timeout * 1000)
             result["first_card_s"] = round(time.perf_counter() - start, 2)
         return result
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def poll_health(url: str, process: subprocess.Popen[bytes], deadline: float) -> float:
-    """Poll ``/_stcore/health`` every 20 ms; the ``perf_counter`` when it first answers ``ok``."""
-    while time.perf_counter() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server at {url} exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.status == 200 and response.read().strip() == b"ok":
-                    return time.perf_counter()
-        except OSError:
-            pass
-        time.sleep(0.02)
-    raise RuntimeError(f"the server at {url} was not healthy in time")
 
 
 def review_once(page: Any, answered: int, *, keyboard: bool = False) -> tuple[float, float]:

@@ -1,7 +1,8 @@
-"""``stride user``: accounts for classroom mode (``STRIDE_AUTH=password``).
+"""``stride user``: accounts for classroom mode (``STRIDE_AUTH=password`` or ``oidc``).
 
-stride user add NAME --role instructor|student [--name "Full Name"]
-                [--password-stdin | --generate-password]      (default: prompt twice)
+stride user add NAME --role instructor|student [--name "Full Name"] [--email ADDRESS]
+                [--password-stdin | --generate-password | --no-password]
+                (default: prompt twice; with STRIDE_AUTH=oidc, no password)
 stride user import ROSTER.csv -o PASSWORDS.csv                one-time passwords to a new file
 stride user list                                              username, role, state
 stride user reset-password NAME [--password-stdin]            a one-time password, printed once
@@ -34,6 +35,11 @@ def add_user_commands(commands: argparse._SubParsersAction) -> None:  # type: ig
     add.add_argument("name", help="the username (letters, digits, . _ - @)")
     add.add_argument("--role", choices=ROLES, required=True)
     add.add_argument("--name", dest="display_name", default="", help="the person's full name")
+    add.add_argument(
+        "--email",
+        default="",
+        help="the person's e-mail address (single sign-on links their school account by it)",
+    )
     source = add.add_mutually_exclusive_group()
     source.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
@@ -43,10 +49,17 @@ def add_user_commands(commands: argparse._SubParsersAction) -> None:  # type: ig
         action="store_true",
         help="generate a one-time password and print it once (changed at first sign-in)",
     )
+    source.add_argument(
+        "--no-password",
+        action="store_true",
+        help="no password: the account signs in with single sign-on only (the default when "
+        "STRIDE_AUTH=oidc)",
+    )
     add.set_defaults(handler=_user_add)
 
     roster = sub.add_parser(
-        "import", help="create the accounts of a roster CSV (username[,display_name][,role])"
+        "import",
+        help="create the accounts of a roster CSV (username[,display_name][,role][,email])",
     )
     roster.add_argument("roster", help="the CSV file; its first row names the columns")
     roster.add_argument(
@@ -98,15 +111,20 @@ def _read_password(from_stdin: bool) -> str | None:
 
 
 def _user_add(args: argparse.Namespace, _extra: list[str]) -> int:
+    from quiz.config import AuthSettings
     from quiz.runtime import Stride
     from quiz.scheduling import utc_now
     from quiz.services.accounts import AccountError, create_user
     from quiz.services.passwords import generate_password
 
     generated = args.generate_password
-    password = generate_password() if generated else _read_password(args.password_stdin)
-    if password is None:
-        return 1
+    chosen = args.password_stdin or generated or args.no_password
+    without = args.no_password or (not chosen and AuthSettings.from_env().single_sign_on)
+    password: str | None = None
+    if not without:
+        password = generate_password() if generated else _read_password(args.password_stdin)
+        if password is None:
+            return 1
     stride = Stride.open()
     try:
         with stride.transaction() as session:
@@ -119,13 +137,16 @@ def _user_add(args: argparse.Namespace, _extra: list[str]) -> int:
                 utc_now(),
                 display_name=args.display_name,
                 one_time=generated,
+                email=args.email,
             )
     except AccountError as error:
         print(f"stride: {error}; nothing was created", file=sys.stderr)
         return 1
     finally:
         stride.close()
-    print(f"created {account.role} {account.username}")
+    print(f"created {account.role} {account.username}{_email(account.email)}")
+    if password is None:
+        print("no password: signs in with single sign-on (STRIDE_AUTH=oidc)")
     if generated:
         print(f"one-time password (shown once, changed at first sign-in): {password}")
     return 0
@@ -157,7 +178,7 @@ def _user_import(args: argparse.Namespace, _extra: list[str]) -> int:
         return 1
     try:
         with handle, stride.transaction() as session:
-            rows = [(e.username, e.display_name, e.role) for e in entries]
+            rows = [(e.username, e.display_name, e.role, e.email) for e in entries]
             created, skipped = create_accounts(session, COMMAND_LINE, rows, utc_now())
             writer = csv.writer(handle)
             writer.writerow(["username", "role", "one_time_password"])
@@ -193,8 +214,13 @@ def _user_list(_args: argparse.Namespace, _extra: list[str]) -> int:
         if account.must_change_password:
             flags.append("one-time password")
         suffix = f"  ({', '.join(flags)})" if flags else ""
-        print(f"{account.username:<24} {account.role:<10} {account.display_name}{suffix}".rstrip())
+        name = f"{account.display_name}{_email(account.email)}".strip()
+        print(f"{account.username:<24} {account.role:<10} {name}{suffix}".rstrip())
     return 0
+
+
+def _email(address: str | None) -> str:
+    return f" <{address}>" if address else ""
 
 
 def _user_reset(args: argparse.Namespace, _extra: list[str]) -> int:

@@ -2,7 +2,10 @@
 
 Usernames are case-insensitive (stored lower-case): letters, digits and ``. _ - @``, at most 100
 characters. Passwords follow :func:`quiz.services.passwords.check_password_rules`; a generated
-one-time password must be replaced at the next sign-in.
+one-time password must be replaced at the next sign-in. An account may have no password (it signs
+in with single sign-on only). E-mail addresses are optional, stored lower-case and unique: single
+sign-on links a school account to the Stride account with its address
+(:mod:`quiz.services.single_sign_on`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ from quiz.store.models import ROLE_STUDENT, ROLES, User
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{0,99}")
 MAX_DISPLAY_NAME = 200
+EMAIL_PATTERN = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9-]+(\.[a-z0-9-]+)+")
+"""An address as schools hand them out (ASCII; checked after lower-casing)."""
+MAX_EMAIL = 254
 
 
 class AccountError(ValueError):
@@ -46,6 +52,7 @@ class Account:
     active: bool
     must_change_password: bool
     created_at: datetime
+    email: str | None = None
 
     @property
     def label(self) -> str:
@@ -62,6 +69,7 @@ class Account:
             user.active,
             user.must_change_password,
             user.created_at,
+            user.email,
         )
 
 
@@ -78,19 +86,49 @@ def check_username(username: str) -> str:
     return name
 
 
+def normalise_email(email: str) -> str:
+    """E-mail addresses are compared case-insensitively: stored lower-case, trimmed."""
+    return email.strip().lower()
+
+
+def check_email(email: str) -> str | None:
+    """The normalised address (None for an empty one), or :class:`AccountError` saying what an
+    address looks like."""
+    address = normalise_email(email)
+    if not address:
+        return None
+    if len(address) > MAX_EMAIL or not EMAIL_PATTERN.fullmatch(address):
+        raise AccountError(
+            f"{email.strip()[:MAX_EMAIL]!r} is not an e-mail address: expected one like "
+            "name@school.example"
+        )
+    return address
+
+
+def _check_email_free(session: Session, address: str | None) -> None:
+    if address is None:
+        return
+    owner = session.scalar(select(User.username).where(User.email == address))
+    if owner is not None:
+        raise AccountError(f"the e-mail address {address!r} belongs to the account {owner!r}")
+
+
 def create_user(
     session: Session,
     actor: Actor,
     username: str,
     role: str,
-    password: str,
+    password: str | None,
     now: datetime,
     *,
     display_name: str = "",
     one_time: bool = False,
+    email: str = "",
 ) -> Account:
     """Add an account (instructors only). ``one_time``: the password must be changed at the
-    next sign-in. Raises :class:`AccountError` for a bad or taken name, role or password."""
+    next sign-in; ``password`` None: no password (single sign-on only). ``email`` is optional
+    (the address single sign-on links by). Raises :class:`AccountError` for a bad or taken name,
+    role, password or address."""
     require_instructor(actor, "create accounts")
     name = check_username(username)
     if role not in ROLES:
@@ -98,20 +136,24 @@ def create_user(
     display_name = display_name.strip()
     if len(display_name) > MAX_DISPLAY_NAME:
         raise AccountError(f"the display name is longer than {MAX_DISPLAY_NAME} characters")
-    try:
-        check_password_rules(password, name)
-    except PasswordRuleError as error:
-        raise AccountError(str(error)) from None
+    address = check_email(email)
+    if password is not None:
+        try:
+            check_password_rules(password, name)
+        except PasswordRuleError as error:
+            raise AccountError(str(error)) from None
     if session.scalar(select(User.id).where(User.username == name)) is not None:
         raise AccountError(f"the username {name!r} is taken")
+    _check_email_free(session, address)
     user = User(
         username=name,
         display_name=display_name,
         role=role,
         created_at=now,
-        password_hash=hash_password(password),
-        must_change_password=one_time,
+        password_hash=None if password is None else hash_password(password),
+        must_change_password=one_time and password is not None,
         active=True,
+        email=address,
     )
     session.add(user)
     session.flush()
@@ -233,25 +275,34 @@ class CreatedAccount:
 
 
 def create_accounts(
-    session: Session, actor: Actor, rows: Sequence[tuple[str, str, str]], now: datetime
+    session: Session, actor: Actor, rows: Sequence[Sequence[str]], now: datetime
 ) -> tuple[list[CreatedAccount], list[str]]:
-    """Create ``(username, display_name, role)`` accounts with one-time passwords.
+    """Create ``(username, display_name, role[, email])`` accounts with one-time passwords.
 
     Usernames that exist already are skipped (their passwords are not touched) and returned
-    second. All or nothing: any other error raises before the caller's transaction commits.
-    Only an instructor (or the command line) may call it, checked before any username is looked up.
+    second. All or nothing: any other error (an e-mail address another account has, too)
+    raises before the caller's transaction commits. Only an instructor (or the command line)
+    may call it, checked before any username is looked up.
     """
     require_instructor(actor, "create accounts")
     created: list[CreatedAccount] = []
     skipped: list[str] = []
-    for username, display_name, role in rows:
+    for username, display_name, role, *rest in rows:
         name = check_username(username)
         if session.scalar(select(User.id).where(User.username == name)) is not None:
             skipped.append(name)
             continue
         password = generate_password()
         create_user(
-            session, actor, name, role, password, now, display_name=display_name, one_time=True
+            session,
+            actor,
+            name,
+            role,
+            password,
+            now,
+            display_name=display_name,
+            one_time=True,
+            email=rest[0] if rest else "",
         )
         created.append(CreatedAccount(name, role, password))
     return created, skipped

@@ -1,9 +1,10 @@
 """Class rosters: a CSV file of accounts to create (``stride user import roster.csv``).
 
-The first row names the columns: ``username`` is required; ``display_name`` (or ``name``) and
-``role`` (``student`` or ``instructor``; default ``student``) are optional; other columns, such
-as an e-mail address, are ignored. Every problem is reported with its line, and nothing is
-created unless the whole file is valid.
+The first row names the columns: ``username`` is required; ``display_name`` (or ``name``),
+``role`` (``student`` or ``instructor``; default ``student``) and ``email`` (or ``e-mail``: the
+address single sign-on links the account by; may be empty) are optional; other columns are
+ignored. Every problem is reported with its line, and nothing is created unless the whole file
+is valid.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import csv
 import io
 from dataclasses import dataclass
 
-from quiz.services.accounts import MAX_DISPLAY_NAME, AccountError, check_username
+from quiz.services.accounts import MAX_DISPLAY_NAME, AccountError, check_email, check_username
 from quiz.store.models import ROLE_STUDENT, ROLES
 
 MAX_ROSTER_BYTES = 1_000_000
 MAX_ROSTER_ROWS = 10_000
 DISPLAY_NAME_COLUMNS = ("display_name", "name", "full_name")
+EMAIL_COLUMNS = ("email", "e-mail", "email_address")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class RosterEntry:
     username: str
     display_name: str
     role: str
+    email: str = ""
+    """Lower-case, or empty when the roster gives none."""
 
 
 class RosterError(ValueError):
@@ -76,9 +80,11 @@ def parse_roster(data: bytes | str) -> list[RosterEntry]:
 def _entries(header: list[str], rows: list[tuple[int, list[str]]]) -> list[RosterEntry]:
     column = {name: index for index, name in reversed(list(enumerate(header)))}
     name_column = next((column[c] for c in DISPLAY_NAME_COLUMNS if c in column), None)
+    email_column = next((column[c] for c in EMAIL_COLUMNS if c in column), None)
     entries: list[RosterEntry] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
+    seen_emails: dict[str, int] = {}
     for number, row in rows:
 
         def cell(index: int | None, row: list[str] = row) -> str:
@@ -99,7 +105,16 @@ def _entries(header: list[str], rows: list[tuple[int, list[str]]]) -> list[Roste
             problems.append(f"line {number}: role {role!r}: expected one of {', '.join(ROLES)}")
         if len(display_name) > MAX_DISPLAY_NAME:
             problems.append(f"line {number}: the name is over {MAX_DISPLAY_NAME} characters")
-        entries.append(RosterEntry(number, username, display_name, role))
+        try:
+            email = check_email(cell(email_column)) or ""
+        except AccountError as error:
+            problems.append(f"line {number}: {error}")
+            email = ""
+        if email and email in seen_emails:
+            problems.append(f"line {number}: {email!r} is already on line {seen_emails[email]}")
+        elif email:
+            seen_emails[email] = number
+        entries.append(RosterEntry(number, username, display_name, role, email))
     if problems:
         raise RosterError(problems)
     if not entries:

@@ -163,7 +163,8 @@ def resume_session(
     return ActiveSession(
         Actor(user_id, username, role),
         display_name,
-        must_change_password,
+        # with single sign-on no password is used: a one-time one (roster import) asks nothing
+        must_change_password and not settings.single_sign_on,
         touch_due=due and not touch,
     )
 

@@ -75,6 +75,23 @@ class User(Base):
         Boolean, default=False, server_default=sa_false()
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    """Lower-case; set by an instructor (or a first single sign-on) and unique when set. Single
+    sign-on links a school account to the Stride account with its (verified) address."""
+
+
+class UserIdentity(Base):
+    """A school account (single sign-on) linked to a Stride account: the identity provider's
+    ``iss`` and the ``sub`` it gives the person, which together never change or get reused."""
+
+    __tablename__ = "user_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AuthSession(Base):

@@ -1,9 +1,12 @@
 """Which pages a visitor may open: the navigation is built per run from the mode and the role.
 
-Local mode shows every page. In classroom mode a visitor who is not signed in gets only the
-sign-in page, one with a one-time password only the account page, a student the learning pages,
-and an instructor those plus the teaching pages. A page left out of the navigation cannot be
-opened by URL; the pages and the services check the role again anyway.
+Local mode shows every page. In classroom mode a browser without a live session never gets here
+(the HTTP gate shows the sign-in form instead, :mod:`quiz.web.sign_in`); a tab whose session ended
+meanwhile is sent to sign in again, back to the same page. Someone with a one-time password sees
+only the account page in the menu, a student the learning pages, an instructor those plus the
+teaching pages. The pages a role may not use are still there by URL, hidden from the menu, so a
+bookmark or a shared link says plainly why it does not open (the page checks the role, and the
+services check it again) instead of Streamlit's "Page not found".
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from quiz.services.sign_in import ActiveSession
-from quiz.ui.session import active_session, end_session
+from quiz.ui.session import active_session, end_session, sign_in_again
 from quiz.ui.state import get_stride
+from quiz.ui.text import escape_markdown
 
 PAGES_DIR = "quiz/ui/pages"
 
@@ -22,40 +26,51 @@ PAGES_KEY = "nav_pages"
 """Session-state key of this browser session's ``st.Page`` objects (see :func:`_page`)."""
 
 
-def _page(name: str, title: str, icon: str, *, default: bool = False) -> StreamlitPage:
-    """The ``st.Page`` for ``quiz/ui/pages/<name>.py``, made once per browser session.
+def _page(
+    name: str, title: str, icon: str, *, default: bool = False, hidden: bool = False
+) -> StreamlitPage:
+    """The ``st.Page`` for ``quiz/ui/pages/<name>.py``, made once per browser session
+    (``hidden``: reachable by its URL, not listed in the menu).
 
     Making one resolves its path on disk (about 0.15 ms, ten times a run). Streamlit marks the
     page it runs on the object, so they are kept per session (whose runs never overlap), not
     shared between sessions."""
-    made: dict[tuple[str, str, str, bool], StreamlitPage] = st.session_state.setdefault(
+    made: dict[tuple[str, str, str, bool, bool], StreamlitPage] = st.session_state.setdefault(
         PAGES_KEY, {}
     )
-    key = (name, title, icon, default)
+    key = (name, title, icon, default, hidden)
     if key not in made:
-        path = f"{PAGES_DIR}/{name}.py"
-        made[key] = st.Page(path, title=title, icon=f":material/{icon}:", default=default)
+        made[key] = st.Page(
+            f"{PAGES_DIR}/{name}.py",
+            title=title,
+            icon=f":material/{icon}:",
+            default=default,
+            visibility="hidden" if hidden else "visible",
+        )
     return made[key]
 
 
-def _learning_pages() -> list[StreamlitPage]:
+def _learning_pages(*, hidden: bool = False) -> list[StreamlitPage]:
     return [
-        _page("home", "Home", "home", default=True),
-        _page("study", "Study", "school"),
-        _page("practice", "Practice", "calculate"),
-        _page("assignments", "Assignments", "assignment"),
-        _page("stats", "Statistics", "monitoring"),
+        _page("home", "Home", "home", default=not hidden, hidden=hidden),
+        _page("study", "Study", "school", hidden=hidden),
+        _page("practice", "Practice", "calculate", hidden=hidden),
+        _page("assignments", "Assignments", "assignment", hidden=hidden),
+        _page("stats", "Statistics", "monitoring", hidden=hidden),
     ]
 
 
-def _library_pages() -> list[StreamlitPage]:
-    return [_page("decks", "Decks", "style"), _page("playground", "Playground", "grid_on")]
+def _library_pages(*, hidden: bool = False) -> list[StreamlitPage]:
+    return [
+        _page("decks", "Decks", "style", hidden=hidden),
+        _page("playground", "Playground", "grid_on", hidden=hidden),
+    ]
 
 
-def _teaching_pages(classroom: bool) -> list[StreamlitPage]:
-    pages = [_page("gradebook", "Gradebook", "grading")]
+def _teaching_pages(classroom: bool, *, hidden: bool = False) -> list[StreamlitPage]:
+    pages = [_page("gradebook", "Gradebook", "grading", hidden=hidden)]
     if classroom:
-        pages.append(_page("people", "People", "group"))
+        pages.append(_page("people", "People", "group", hidden=hidden))
     return pages
 
 
@@ -72,23 +87,34 @@ def build_navigation() -> StreamlitPage:
         )
     active = active_session()
     if active is None:
-        return st.navigation([_page("sign_in", "Sign in", "login", default=True)])
+        sign_in_again()  # stops the run
+    assert active is not None
     _account_sidebar(active)
-    if active.must_change_password:
-        return st.navigation([_page("account", "Your account", "key", default=True)])
+    if active.must_change_password:  # the other pages say to choose a password first
+        return st.navigation(
+            [
+                _page("account", "Your account", "key", default=True),
+                *_learning_pages(hidden=True),
+                *_library_pages(hidden=True),
+                *_teaching_pages(classroom=True, hidden=True),
+            ]
+        )
     sections = {"Learn": _learning_pages(), "Library": _library_pages()}
+    teaching = _teaching_pages(classroom=True, hidden=not active.actor.is_instructor)
     if active.actor.is_instructor:
-        sections["Teach"] = _teaching_pages(classroom=True)
+        sections["Teach"] = teaching
     sections["Account"] = [_page("account", "Your account", "person")]
+    if not active.actor.is_instructor:
+        sections["Account"].extend(teaching)  # by URL only: they say they are for instructors
     return st.navigation(sections)
 
 
 def _account_sidebar(active: ActiveSession) -> None:
     with st.sidebar:
-        name = active.display_name or active.actor.username
+        name = escape_markdown(active.display_name or active.actor.username)
         st.caption(f"Signed in as **{name}** · {active.actor.role}")
         if st.button("Sign out", icon=":material/logout:", key="sign_out"):
-            end_session()
-            st.rerun()
+            end_session()  # sends the browser to clear its cookie
+            st.stop()
     if st.session_state.pop("password_changed", False):
         st.toast("Your password was changed; your other sessions were signed out.")

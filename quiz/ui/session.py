@@ -1,8 +1,10 @@
 """Who is using this browser session: the local user, or the account signed in (classroom mode).
 
-The session token lives in ``st.session_state`` (server-side, per browser tab); every run checks
-it against the database, so an expired, signed-out or reset session stops working at once.
-Reloading the page starts a new Streamlit session, which asks to sign in again.
+The sign-in lives in the ``stride_session`` cookie, which only the server sets (``HttpOnly``, see
+:mod:`quiz.web.sign_in`); a page run reads it from the request that opened the browser tab's
+websocket (``st.context.cookies``) and checks it against the database on every run, so an
+expired, signed-out or reset session stops working at once, in every tab. Reloads, new tabs and
+bookmarks carry the cookie, so they stay signed in until the session ends.
 
 A whole page run (``app.py``: the navigation, then the page) checks once: :func:`page_run`
 keeps the answer for the rest of that run. A fragment's run alone (no ``app.py``) checks again.
@@ -13,15 +15,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from quiz.scheduling import utc_now
 from quiz.services.access import Actor
 from quiz.services.sign_in import ActiveSession, resume_session, sign_out
 from quiz.ui.state import get_stride
+from quiz.web.cookies import SESSION_COOKIE
+from quiz.web.sign_in import SIGNED_OUT_PATH
 
-TOKEN_KEY = "auth_token"
 _NOT_IN_A_PAGE_RUN, _NOT_CHECKED_YET = object(), object()
 _this_run: ContextVar[object] = ContextVar("stride_active_session", default=_NOT_IN_A_PAGE_RUN)
 """The sign-in as checked in this page run (see :func:`page_run`)."""
@@ -38,8 +44,13 @@ def page_run() -> Iterator[None]:
 
 
 def is_classroom() -> bool:
-    """True when accounts are on (``STRIDE_AUTH=password``)."""
+    """True when accounts are on (``STRIDE_AUTH=password`` or ``oidc``)."""
     return get_stride().auth.classroom
+
+
+def session_token() -> str | None:
+    """The ``stride_session`` cookie of the request that opened this browser tab, if any."""
+    return st.context.cookies.get(SESSION_COOKIE) or None
 
 
 def active_session() -> ActiveSession | None:
@@ -55,7 +66,7 @@ def active_session() -> ActiveSession | None:
 
 def _check_session() -> ActiveSession | None:
     stride = get_stride()
-    token = st.session_state.get(TOKEN_KEY)
+    token = session_token()
     if not token:
         return None
     now = utc_now()
@@ -63,8 +74,6 @@ def _check_session() -> ActiveSession | None:
         active = resume_session(session, token, now, stride.auth, touch=False)
     if active is not None and active.touch_due:
         active = stride.write(lambda session: resume_session(session, token, now, stride.auth))
-    if active is None:
-        st.session_state.pop(TOKEN_KEY, None)
     return active
 
 
@@ -74,9 +83,29 @@ def current_actor() -> Actor:
     if not stride.auth.classroom:
         return stride.local_actor
     active = active_session()
-    if active is None or active.must_change_password:
-        st.warning("Please sign in first.", icon=":material/lock:")
+    if active is None:
+        sign_in_again()
+    assert active is not None
+    if active.must_change_password:
+        st.warning(
+            "You signed in with a one-time password: choose your own password first.",
+            icon=":material/key:",
+        )
+        st.page_link("quiz/ui/pages/account.py", label="Your account", icon=":material/key:")
         st.stop()
+    return active.actor
+
+
+def verified_actor() -> Actor | None:
+    """The acting user, checked against the database now, for widget callbacks: they run before
+    the page run (and its check), so one that writes must not trust the actor of the run that
+    drew its button. None when the session has ended (the run that follows asks to sign in)."""
+    stride = get_stride()
+    if not stride.auth.classroom:
+        return stride.local_actor
+    active = active_session()
+    if active is None or active.must_change_password:
+        return None
     return active.actor
 
 
@@ -89,27 +118,51 @@ def require_instructor_page() -> Actor:
     return actor
 
 
-def client_address() -> str:
-    """The browser's address, for throttling sign-ins (the proxy's unless it is trusted)."""
-    if get_stride().auth.trust_forwarded_for:
-        forwarded = st.context.headers.get("X-Forwarded-For", "")
-        if first := forwarded.split(",")[0].strip():
-            return first
-    return st.context.ip_address or "unknown"
+def navigate_to(url: str) -> None:
+    """Send the browser to ``url`` (a full page load, as after a sign-out).
+
+    Streamlit has no public redirect; this is the message its own ``st.login`` and
+    ``st.logout`` send (the browser sets ``window.location`` to ``url``)."""
+    context = get_script_run_ctx()
+    if context is None:
+        return
+    message = ForwardMsg()
+    message.auth_redirect.url = url
+    context.enqueue(message)
 
 
-def remember_sign_in(token: str) -> None:
-    st.session_state[TOKEN_KEY] = token
-    if _this_run.get() is not _NOT_IN_A_PAGE_RUN:
-        _this_run.set(_NOT_CHECKED_YET)
+def sign_in_again() -> None:
+    """This tab's session ended (signed out elsewhere, expired, reset): load the page again,
+    so the sign-in form shows and then continues to this very page."""
+    st.info("Your sign-in has ended. Please sign in again.", icon=":material/lock:")
+    navigate_to(current_url())
+    st.stop()
+
+
+def current_url() -> str:
+    """This page's URL with its query (``st.context.url`` leaves the query out)."""
+    query = urlencode(
+        [(key, value) for key in st.query_params for value in st.query_params.get_all(key)]
+    )
+    page = st.context.url or "/"
+    return f"{page}?{query}" if query else page
 
 
 def end_session() -> None:
-    """Sign out: delete the session row and forget the token and everything on screen."""
+    """Sign out: delete the session in the database (every tab's next run finds it gone), forget
+    everything on screen, and send the browser to clear its cookie.
+
+    With single sign-on, ``st.logout()`` sends it instead to Streamlit's logout, which clears
+    the identity cookie and ends the school provider's session too (when the provider publishes
+    an ``end_session_endpoint``); the next page load asks to sign in again."""
     stride = get_stride()
     with stride.transaction() as session:
-        sign_out(session, st.session_state.get(TOKEN_KEY))
+        sign_out(session, session_token())
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if _this_run.get() is not _NOT_IN_A_PAGE_RUN:
         _this_run.set(None)
+    if stride.auth.single_sign_on:
+        st.logout()
+    else:
+        navigate_to(SIGNED_OUT_PATH)

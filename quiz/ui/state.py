@@ -7,29 +7,14 @@ import secrets
 import streamlit as st
 from streamlit.errors import StreamlitInvalidLayoutContextError
 
-from quiz.config import default_database_url
 from quiz.runtime import Stride
 from quiz.services.idempotency import answer_token as make_token
 
 
-@st.cache_resource(show_spinner="Opening the database…")
-def _open(database_url: str) -> Stride:
-    return Stride.open(database_url)
-
-
-_opened: dict[str, Stride] = {}
-
-
 def get_stride() -> Stride:
-    """The shared :class:`Stride` for the configured database (opened and migrated once).
-
-    Pages ask for it several times a run; after the first, a dict lookup answers instead of
-    ``st.cache_resource``'s hashing of the arguments (about a millisecond a call)."""
-    url = default_database_url()
-    stride = _opened.get(url)
-    if stride is None:
-        stride = _opened[url] = _open(url)
-    return stride
+    """The process's shared :class:`Stride` for the configured database (:meth:`Stride.shared`:
+    opened and migrated once, by the server's warm-up or the first page run)."""
+    return Stride.shared()
 
 
 def answer_token(*parts: object) -> str:

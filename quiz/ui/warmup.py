@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import ast
 import importlib
-import logging
 import time
 from pathlib import Path
 
 from quiz.ui.navigation import PAGES_DIR
 from quiz.ui.state import get_stride
 
-_CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
-FIRST_PAGES = ("sign_in", "home", "study")
+FIRST_PAGES = ("home", "study")
 """The pages a visitor meets first: the database and their modules are readied at once."""
 LATER_S = 5.0
 """How long after the first stage the other pages' modules are imported."""
@@ -47,16 +45,9 @@ def warm_up(root: Path, later_s: float = LATER_S) -> float:
     first pages' modules; after ``later_s`` seconds, every other page's. Returns the seconds
     of work (the pause not counted). ``root`` is the project root (page paths are relative).
 
-    Runs outside any page run, so Streamlit's "missing ScriptRunContext" warning for
-    ``st.cache_resource`` is silenced here (it is expected: the cache is process-wide)."""
+    """
     started = time.perf_counter()
-    context_logger = logging.getLogger(_CONTEXT_LOGGER)
-    level = context_logger.level
-    context_logger.setLevel(logging.ERROR)
-    try:
-        get_stride()
-    finally:
-        context_logger.setLevel(level)
+    get_stride()
     pages = root / PAGES_DIR
     for module in page_imports(pages, FIRST_PAGES):
         importlib.import_module(module)

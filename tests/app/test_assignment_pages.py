@@ -9,15 +9,13 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from quiz.config import AuthSettings
 from quiz.runtime import Stride
 from quiz.scheduling import utc_now
 from quiz.services.access import COMMAND_LINE, Actor
 from quiz.services.accounts import create_user
 from quiz.services.assignments import AssignmentSpec, ItemSpec, create_assignment, variant
-from quiz.services.sign_in import start_session
 from quiz.store.models import Assignment, User
-from quiz.ui.session import TOKEN_KEY
+from tests.app.signed_in import Cookies, start
 from tests.support import REPO_ROOT
 
 ASSIGNMENTS = "quiz/ui/pages/assignments.py"
@@ -32,6 +30,12 @@ def stride() -> Iterator[Stride]:
     app.close()
 
 
+@pytest.fixture(autouse=True)
+def cookies(monkeypatch: pytest.MonkeyPatch) -> Cookies:
+    """Each AppTest's ``stride_session`` cookie (classroom mode)."""
+    return Cookies(monkeypatch)
+
+
 def _app() -> AppTest:
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
     at.run()
@@ -39,13 +43,11 @@ def _app() -> AppTest:
     return at
 
 
-def _signed_in(stride: Stride, username: str) -> AppTest:
-    """The app with ``username`` signed in (a session started by the service, as sign-in does)."""
-    with stride.transaction() as session:
-        user = session.scalars(select(User).where(User.username == username)).one()
-        token = start_session(session, user, "test", utc_now(), AuthSettings(mode="password"))
+def _signed_in(cookies: Cookies, stride: Stride, username: str) -> AppTest:
+    """The app in a browser signed in as ``username`` (its cookie holds a session started by the
+    service, as the sign-in form's POST does)."""
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
-    at.session_state[TOKEN_KEY] = token
+    cookies.give(at, start(stride, username))
     at.run()
     assert not at.exception
     return at
@@ -111,10 +113,10 @@ def test_an_empty_title_is_refused_with_the_reason(stride: Stride) -> None:
 
 
 def test_a_student_takes_homework_wrong_then_right(
-    stride: Stride, monkeypatch: pytest.MonkeyPatch
+    stride: Stride, cookies: Cookies, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _classroom(stride, monkeypatch)
-    at = _signed_in(stride, "ada")
+    at = _signed_in(cookies, stride, "ada")
     at.switch_page(ASSIGNMENTS).run()
     assert "Week 1" in _texts(at) and "Due soon" in [h.value for h in at.subheader]
     next(b for b in at.button if b.label == "Open").click().run()
@@ -131,9 +133,11 @@ def test_a_student_takes_homework_wrong_then_right(
     assert [m.value for m in at.metric] == ["1 / 1"]
 
 
-def test_a_format_error_uses_no_attempt(stride: Stride, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_format_error_uses_no_attempt(
+    stride: Stride, cookies: Cookies, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assignment_id = _classroom(stride, monkeypatch)
-    at = _signed_in(stride, "ada")
+    at = _signed_in(cookies, stride, "ada")
     at.query_params["assignment"] = str(assignment_id)
     at.switch_page(ASSIGNMENTS).run()
     at.text_input[0].input("48 by 4x")
@@ -143,10 +147,10 @@ def test_a_format_error_uses_no_attempt(stride: Stride, monkeypatch: pytest.Monk
 
 
 def test_an_exam_answer_is_recorded_without_a_verdict(
-    stride: Stride, monkeypatch: pytest.MonkeyPatch
+    stride: Stride, cookies: Cookies, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assignment_id = _classroom(stride, monkeypatch, mode="exam")
-    at = _signed_in(stride, "ada")
+    at = _signed_in(cookies, stride, "ada")
     at.query_params["assignment"] = str(assignment_id)
     at.switch_page(ASSIGNMENTS).run()
     at.text_input[0].input(_answers(stride, "ada", 1))
@@ -159,13 +163,13 @@ def test_an_exam_answer_is_recorded_without_a_verdict(
 
 
 def test_a_student_cannot_open_an_assignment_not_given_to_them(
-    stride: Stride, monkeypatch: pytest.MonkeyPatch
+    stride: Stride, cookies: Cookies, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assignment_id = _classroom(stride, monkeypatch)
     with stride.transaction() as session:
         assignment = session.get(Assignment, assignment_id)
         assignment.for_all_students = False  # given to nobody now
-    at = _signed_in(stride, "bob")
+    at = _signed_in(cookies, stride, "bob")
     for requested in (str(assignment_id), "999", "abc"):
         at.query_params["assignment"] = requested
         at.switch_page(ASSIGNMENTS).run()
@@ -175,16 +179,16 @@ def test_a_student_cannot_open_an_assignment_not_given_to_them(
 
 
 def test_the_instructor_gradebook_shows_scores_and_history(
-    stride: Stride, monkeypatch: pytest.MonkeyPatch
+    stride: Stride, cookies: Cookies, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _classroom(stride, monkeypatch)
-    student = _signed_in(stride, "ada")
+    student = _signed_in(cookies, stride, "ada")
     student.switch_page(ASSIGNMENTS).run()
     next(b for b in student.button if b.label == "Open").click().run()
     student.text_input[0].input(_answers(stride, "ada", 1))
     next(b for b in student.button if b.label == "Submit").click().run()
 
-    at = _signed_in(stride, "teacher")
+    at = _signed_in(cookies, stride, "teacher")
     at.switch_page(GRADEBOOK).run()
     assert not at.exception
     table = at.dataframe[0].value

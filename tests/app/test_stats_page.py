@@ -17,17 +17,15 @@ import pytest
 from sqlalchemy import func, select, update
 from streamlit.testing.v1 import AppTest
 
-from quiz.config import AuthSettings
 from quiz.exercises.registry import FAMILIES
 from quiz.runtime import Stride
 from quiz.scheduling import utc_now
 from quiz.services import stats as stats_service
 from quiz.services.access import COMMAND_LINE
 from quiz.services.accounts import create_user
-from quiz.services.sign_in import start_session
 from quiz.services.stats import WEEKS, study_date, study_day_start
 from quiz.store.models import Card, User
-from quiz.ui.session import TOKEN_KEY
+from tests.app.signed_in import Cookies, start
 from tests.support import REPO_ROOT
 from tests.unit.test_stats_store import AGAIN, EASY, HARD, LEARNING, History
 
@@ -59,11 +57,21 @@ def stride(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stride]:
     app.close()
 
 
-def _page(token: str | None = None, section: str | None = None) -> AppTest:
-    """The Statistics page, opened at ``/stats?stats_section=<section>`` if a section is given."""
+@pytest.fixture
+def cookies(monkeypatch: pytest.MonkeyPatch) -> Cookies:
+    """Each AppTest's ``stride_session`` cookie (classroom mode)."""
+    return Cookies(monkeypatch)
+
+
+def _page(
+    token: str | None = None, section: str | None = None, *, cookies: Cookies | None = None
+) -> AppTest:
+    """The Statistics page, opened at ``/stats?stats_section=<section>`` if a section is given;
+    with ``token`` as the browser's session cookie (``cookies``) in classroom mode."""
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
     if token:
-        at.session_state[TOKEN_KEY] = token
+        assert cookies is not None
+        cookies.give(at, token)
     if section:
         at.query_params[SECTION] = section
     at.run()
@@ -356,19 +364,13 @@ def _classroom(stride: Stride, monkeypatch: pytest.MonkeyPatch) -> dict[str, int
     return ids
 
 
-def _token(stride: Stride, username: str) -> str:
-    with stride.transaction() as session:
-        user = session.scalars(select(User).where(User.username == username)).one()
-        return start_session(session, user, "test", utc_now(), AuthSettings(mode="password"))
-
-
 def test_an_instructor_picks_a_student_and_students_see_their_own(
-    stride: Stride, monkeypatch: pytest.MonkeyPatch
+    stride: Stride, cookies: Cookies, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = _classroom(stride, monkeypatch)
     _write_history(stride, ids["ada"])
 
-    at = _page(_token(stride, "teacher"))
+    at = _page(start(stride, "teacher"), cookies=cookies)
     (picker,) = at.selectbox
     assert picker.label == "Whose statistics"
     assert picker.options == ["You (teacher)", "ada", "bob"]  # accounts without a display name
@@ -388,22 +390,22 @@ def test_an_instructor_picks_a_student_and_students_see_their_own(
     assert at.selectbox[0].value == ids["teacher"] and at.session_state[SECTION] == "Cards"
     assert "Nothing is due in the next 30 days" in _infos(at)
 
-    at = _page(_token(stride, "ada"))
+    at = _page(start(stride, "ada"), cookies=cookies)
     assert not at.selectbox
     assert "Your statistics" in at.caption[0].value
     assert "stats_calendar" in _figures(at)
 
-    at = _page(_token(stride, "bob"))
+    at = _page(start(stride, "bob"), cookies=cookies)
     assert not at.selectbox and "stats_calendar" not in _figures(at)
     assert "No reviews in the last year yet" in _infos(at)
 
 
 def test_an_instructor_without_students_is_told_where_to_add_them(
-    stride: Stride, monkeypatch: pytest.MonkeyPatch
+    stride: Stride, cookies: Cookies, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("STRIDE_AUTH", "password")
     with stride.transaction() as session:
         create_user(session, COMMAND_LINE, "teacher", "instructor", "teacher-pass-1", utc_now())
-    at = _page(_token(stride, "teacher"))
+    at = _page(start(stride, "teacher"), cookies=cookies)
     assert at.selectbox[0].options == ["You (teacher)"]
     assert any("add them on the People page" in c.value for c in at.caption)

@@ -1,6 +1,9 @@
 """Classroom mode in a real Chromium: an instructor sets an assignment, a student completes it
 (one wrong attempt, then a right one), the instructor reads the score and downloads the CSV;
-and a student who types an instructor page's URL gets nothing from it."""
+and a student who types an instructor page's URL gets nothing from it.
+
+Signing in is the HTTP form that any page of the app shows a browser without a session
+(``quiz.web.sign_in``); tests/browser/test_cookie_sign_in_browser.py tests it in depth."""
 
 from __future__ import annotations
 
@@ -42,12 +45,13 @@ def classroom(chromium_path: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 
 def _sign_in(page: Page, url: str, username: str) -> None:
+    """Open the app signed out (the sign-in form), sign in, and wait for Home."""
     page.goto(url)
     expect(page.get_by_role("heading", name="Sign in to Stride")).to_be_visible(timeout=30_000)
-    page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(PASSWORDS[username])
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORDS[username])
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text(re.compile(f"Signed in as {username}"))).to_be_visible()
+    expect(page.get_by_text(re.compile(f"Signed in as {username}"))).to_be_visible(timeout=30_000)
 
 
 def _go(page: Page, link: str, heading: str) -> None:
@@ -122,11 +126,11 @@ def test_a_student_cannot_open_instructor_pages(
     _sign_in(page, url, "student")
     expect(page.get_by_role("link", name="Gradebook")).to_have_count(0)
     for path in ("gradebook", "people", "gradebook?assignment=1"):
-        page.goto(f"{url}/{path}")
-        expect(page.get_by_text(re.compile("Signed in as|Sign in to Stride")).first).to_be_visible(
-            timeout=30_000
-        )
-        page.wait_for_load_state("networkidle")
+        page.goto(f"{url}/{path}")  # a reload keeps the sign-in: the page itself refuses
+        expect(page.get_by_text("This page is for instructors.")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text(re.compile("Signed in as student"))).to_be_visible()
+        expect(page.get_by_text("Page not found")).to_have_count(0)
         expect(page.get_by_role("heading", name="Gradebook")).to_have_count(0)
         expect(page.get_by_role("heading", name="People")).to_have_count(0)
+        expect(page.get_by_role("main").get_by_role("button")).to_have_count(0)
     page.screenshot(path=screenshot_dir / "classroom-student-instructor-url.png", full_page=True)

@@ -611,3 +611,63 @@ def test_no_plaintext_password_is_stored_anywhere(stride: Stride, database_url: 
     )
     assert b"teacher" in raw
     assert [s for s in secrets if s.encode() in raw] == []
+
+
+# --- e-mail addresses and accounts without a password (single sign-on) ----------------------------
+
+
+def test_an_email_address_is_stored_lower_case(stride: Stride) -> None:
+    with stride.transaction() as session:
+        account = create_user(
+            session,
+            COMMAND_LINE,
+            "tess",
+            ROLE_INSTRUCTOR,
+            PASSWORD,
+            NOON,
+            email=" Tess@School.EDU ",
+        )
+        nobody = create_user(session, COMMAND_LINE, "nobody", ROLE_STUDENT, PASSWORD, NOON)
+    assert account.email == "tess@school.edu" and nobody.email is None
+    with stride.transaction() as session:
+        assert [a.email for a in list_accounts(session, COMMAND_LINE)] == [None, "tess@school.edu"]
+
+
+@pytest.mark.parametrize(
+    "email", ["tess", "tess@", "@school.edu", "tess@school", "tess @school.edu", "a<b>@school.edu"]
+)
+def test_what_is_not_an_email_address_is_refused(stride: Stride, email: str) -> None:
+    refused = pytest.raises(AccountError, match="is not an e-mail address: expected one like")
+    with refused, stride.transaction() as session:
+        create_user(session, COMMAND_LINE, "tess", ROLE_STUDENT, PASSWORD, NOON, email=email)
+
+
+def test_an_email_address_belongs_to_one_account_whatever_its_case(stride: Stride) -> None:
+    with stride.transaction() as session:
+        create_user(session, COMMAND_LINE, "ann", ROLE_STUDENT, None, NOON, email="ann@s.edu")
+    refused = pytest.raises(AccountError, match=r"'ann@s\.edu' belongs to the account 'ann'")
+    with refused, stride.transaction() as session:
+        create_user(session, COMMAND_LINE, "bob", ROLE_STUDENT, None, NOON, email="ANN@s.edu")
+
+
+def test_an_account_without_a_password_cannot_sign_in_with_one(stride: Stride) -> None:
+    with stride.transaction() as session:
+        account = create_user(
+            session, COMMAND_LINE, "ann", ROLE_STUDENT, None, NOON, one_time=True, email="a@s.edu"
+        )
+    assert not account.must_change_password
+    assert stored_user(stride, account.user_id).password_hash is None
+    assert not can_sign_in(stride, "ann", "")
+    assert not can_sign_in(stride, "ann", PASSWORD)
+
+
+def test_create_accounts_takes_email_addresses_all_or_nothing(stride: Stride) -> None:
+    rows = [("ann", "", ROLE_STUDENT, "Ann@S.edu"), ("bob", "", ROLE_STUDENT, "")]
+    with stride.transaction() as session:
+        create_accounts(session, COMMAND_LINE, rows, NOON)
+        assert [a.email for a in list_accounts(session, COMMAND_LINE)] == ["ann@s.edu", None]
+    refused = pytest.raises(AccountError, match="belongs to the account 'ann'")
+    with refused, stride.transaction() as session:
+        create_accounts(session, COMMAND_LINE, [("cid", "", ROLE_STUDENT, "ann@s.edu")], NOON)
+    with stride.transaction() as session:
+        assert find_account(session, COMMAND_LINE, "cid") is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,9 @@ def test_a_tiny_class_against_real_servers(tmp_path: Path) -> None:
     """Three students sign in and study for a few seconds against Stride, and against the bare
     page: no errors, every acknowledged answer stored exactly once, figures filled in."""
     args = argparse.Namespace(students=3, ramp=1.0, duration=6.0, think=0.4, seed=2, profile=None)
-    result = class_bench.phase_class(args, tmp_path)
+    # In a thread: a Playwright test earlier in this process may leave an event loop running.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        result = thread.submit(class_bench.phase_class, args, tmp_path).result()
     stride, bare = result["stride"], result["bare"]
     assert stride["errors"] == 0, stride["error_examples"]
     assert bare["errors"] == 0, bare["error_examples"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -78,7 +79,10 @@ def probe_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def run(coroutine):  # type: ignore[no-untyped-def]
-    return asyncio.run(coroutine)
+    """``asyncio.run`` in a thread of its own: a Playwright test run earlier in this process
+    may have left an event loop running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def test_a_page_is_read_with_its_widgets_and_texts(probe_url: str) -> None:

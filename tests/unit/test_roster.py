@@ -54,10 +54,24 @@ def test_a_text_with_a_byte_order_mark() -> None:
 
 
 def test_extra_columns_are_ignored_and_order_does_not_matter() -> None:
-    data = "email,role,username,student id\nann@example.org,,ann,123\nx@y.z,instructor,zed,9\n"
+    data = "email,role,username,student id\nAnn@Example.org,,ann,123\nx@y.zz,instructor,zed,9\n"
     assert parse_roster(data) == [
-        RosterEntry(2, "ann", "", "student"),
-        RosterEntry(3, "zed", "", "instructor"),
+        RosterEntry(2, "ann", "", "student", "ann@example.org"),
+        RosterEntry(3, "zed", "", "instructor", "x@y.zz"),
+    ]
+
+
+@pytest.mark.parametrize("column", ["email", "E-mail", "email_address"])
+def test_the_email_column_is_optional_per_row_and_stored_lower_case(column: str) -> None:
+    entries = parse_roster(f"username,{column}\nann, Ann@School.Example \nbob,\n")
+    assert [(e.username, e.email) for e in entries] == [("ann", "ann@school.example"), ("bob", "")]
+
+
+def test_bad_and_repeated_email_addresses_are_reported_with_their_lines() -> None:
+    data = "username,email\nann,ann@school.example\nbob,not an address\ncid,ANN@school.example\n"
+    assert problems(data) == [
+        "line 3: 'not an address' is not an e-mail address: expected one like name@school.example",
+        "line 4: 'ann@school.example' is already on line 2",
     ]
 
 

@@ -681,3 +681,78 @@ def test_user_without_a_command_prints_help(db: Stride, cli: Run) -> None:
     assert result.code == 0
     for verb in ("add", "import", "list", "reset-password", "deactivate", "activate"):
         assert verb in result.out
+
+
+# --- e-mail addresses and single sign-on ----------------------------------------------------------
+
+
+def test_add_with_an_email_and_no_password(db: Stride, cli: Run) -> None:
+    result = cli(
+        "user", "add", "tess", "--role", "instructor", "--email", "Tess@School.Example",
+        "--no-password",
+    )  # fmt: skip
+    assert (result.code, result.err) == (0, "")
+    assert result.out == (
+        "created instructor tess <tess@school.example>\n"
+        "no password: signs in with single sign-on (STRIDE_AUTH=oidc)\n"
+    )
+    tess = users(db)["tess"]
+    assert (tess.email, tess.password_hash, tess.must_change_password) == (
+        "tess@school.example",
+        None,
+        False,
+    )
+    listed = cli("user", "list").out
+    assert listed.split() == ["tess", "instructor", "<tess@school.example>"]
+
+
+def test_with_single_sign_on_an_account_gets_no_password_unless_asked(
+    db: Stride, cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STRIDE_AUTH", "oidc")
+    result = cli("user", "add", "ann", "--role", "student", "--email", "ann@school.example")
+    assert result.code == 0 and "no password" in result.out  # no prompt, no terminal needed
+    assert users(db)["ann"].password_hash is None
+    generated = cli("user", "add", "bob", "--role", "student", "--generate-password")
+    assert generated.code == 0 and "one-time password" in generated.out
+    assert users(db)["bob"].password_hash is not None
+
+
+def test_a_bad_or_taken_email_creates_nothing(db: Stride, cli: Run) -> None:
+    bad = cli(
+        "user", "add", "ann", "--role", "student", "--email", "ann at school", "--no-password"
+    )
+    assert bad.code == 1 and bad.out == ""
+    assert bad.err == (
+        "stride: 'ann at school' is not an e-mail address: expected one like "
+        "name@school.example; nothing was created\n"
+    )
+    assert cli("user", "add", "ann", "--role", "student", "--email", "a@s.example", "--no-password")
+    taken = cli(
+        "user", "add", "bob", "--role", "student", "--email", "A@s.example", "--no-password"
+    )
+    assert taken.code == 1 and "belongs to the account 'ann'" in taken.err
+    assert sorted(users(db)) == ["ann"]
+
+
+def test_no_password_excludes_the_password_flags(
+    db: Stride, cli: Run, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        cli("user", "add", "ann", "--role", "student", "--no-password", "--generate-password")
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_import_stores_the_email_column(db: Stride, cli: Run, tmp_path: Path) -> None:
+    source = roster(tmp_path, "username,email\nann,Ann@School.Example\nbob,\n")
+    result = cli("user", "import", str(source), "-o", str(tmp_path / "passwords.csv"))
+    assert result.code == 0, result.err
+    assert {u.username: u.email for u in users(db).values()} == {
+        "ann": "ann@school.example",
+        "bob": None,
+    }
+    bad = roster(tmp_path, "username,email\ncid,cid@school.example\ndan,nope\n")
+    failed = cli("user", "import", str(bad), "-o", str(tmp_path / "more.csv"))
+    assert failed.code == 1
+    assert f"{bad}: line 3: 'nope' is not an e-mail address" in failed.err
+    assert sorted(users(db)) == ["ann", "bob"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from quiz import runtime
 from quiz.ui import state
 from quiz.ui.warmup import page_imports, warm_up
 from tests.support import REPO_ROOT
@@ -17,8 +18,8 @@ PAGES = REPO_ROOT / "quiz" / "ui" / "pages"
 
 
 def test_the_first_pages_modules_are_a_subset_named_first() -> None:
-    first = page_imports(PAGES, ("sign_in", "home", "study"))
-    assert "quiz.services.study" in first and "quiz.services.sign_in" in first
+    first = page_imports(PAGES, ("home", "study"))
+    assert "quiz.services.study" in first and "quiz.ui.session" in first
     assert "quiz.services.stats" not in first and set(first) <= set(page_imports(PAGES))
 
 
@@ -37,11 +38,11 @@ def test_warm_up_imports_them_and_opens_the_database(
 ) -> None:
     monkeypatch.setenv("STRIDE_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("STRIDE_DATABASE_URL", raising=False)
-    monkeypatch.setattr(state, "_opened", {})
+    monkeypatch.setattr(runtime, "_shared", {})
     seconds = warm_up(REPO_ROOT, later_s=0)
     assert seconds > 0
     assert all(module in sys.modules for module in page_imports(PAGES))
     assert "quiz.ui.charts" in sys.modules
-    (stride,) = state._opened.values()
+    (stride,) = runtime._shared.values()
     assert stride is state.get_stride()  # the pages get the very same one
     assert (tmp_path / "stride.db").exists()

@@ -1,4 +1,5 @@
-"""Your account (classroom mode): change your password; first, replace a one-time password."""
+"""Your account (classroom mode): change your password; first, replace a one-time password.
+With single sign-on there is no password here: the school's provider checks who you are."""
 
 from __future__ import annotations
 
@@ -6,18 +7,26 @@ import streamlit as st
 
 from quiz.services.accounts import AccountError, change_password
 from quiz.services.passwords import MIN_LENGTH
-from quiz.ui.session import TOKEN_KEY, active_session
+from quiz.ui.session import active_session, session_token, sign_in_again
 from quiz.ui.state import get_stride
+from quiz.ui.text import escape_markdown
 
 stride = get_stride()
 active = active_session()
 if active is None:
-    st.warning("Please sign in first.", icon=":material/lock:")
-    st.stop()
+    sign_in_again()
+assert active is not None
 
 st.title("Your account")
 forced = active.must_change_password
-st.markdown(f"Signed in as **{active.actor.username}** ({active.actor.role}).")
+st.markdown(f"Signed in as **{escape_markdown(active.actor.username)}** ({active.actor.role}).")
+if stride.auth.single_sign_on:
+    st.info(
+        "You sign in with your school account: Stride keeps no password for you. "
+        "**Sign out** in the sidebar signs you out of Stride and of your school account.",
+        icon=":material/badge:",
+    )
+    st.stop()
 if forced:
     st.info(
         "You signed in with a one-time password. Choose your own password to continue.",
@@ -50,7 +59,7 @@ if submitted:
                 active.actor,
                 current,
                 new,
-                keep_token=st.session_state.get(TOKEN_KEY),
+                keep_token=session_token(),
             )
     except AccountError as error:
         st.error(f"The password was not changed: {error}.")

@@ -51,7 +51,7 @@ from quiz.services.deck_browser import (
 )
 from quiz.services.decks import slugify
 from quiz.services.study import CardNotFoundError
-from quiz.ui.session import current_actor
+from quiz.ui.session import current_actor, verified_actor
 from quiz.ui.state import get_stride
 from quiz.ui.text import describe_due, escape_markdown, show_card_text
 
@@ -174,9 +174,12 @@ def _preview(uploaded: UploadedFile) -> UploadPreview:
 
 
 def _import(data: bytes, filename: str) -> None:
+    acting = verified_actor()  # a callback: the session may have ended since the page ran
+    if acting is None:
+        return
     try:
         with stride.transaction() as session:
-            report = import_upload(session, actor, data, filename, utc_now())
+            report = import_upload(session, acting, data, filename, utc_now())
     except UploadRejectedError as error:
         state.decks_import_error = str(error)
         return
@@ -283,26 +286,35 @@ def _import_tab(decks: list[DeckSummary]) -> None:
 
 
 def _suspend(card_ids: list[int]) -> None:
+    acting = verified_actor()  # a callback: the session may have ended since the page ran
+    if acting is None:
+        return
     with stride.transaction() as session:
-        count = suspend(session, actor, card_ids, utc_now())
+        count = suspend(session, acting, card_ids, utc_now())
     _notify(f"Suspended {count} card{'s' if count != 1 else ''}.", ":material/pause_circle:")
     state.decks_results_nonce += 1
 
 
 def _unsuspend(card_ids: list[int]) -> None:
+    acting = verified_actor()  # a callback: the session may have ended since the page ran
+    if acting is None:
+        return
     with stride.transaction() as session:
-        count = unsuspend(session, actor, card_ids)
+        count = unsuspend(session, acting, card_ids)
     _notify(f"Unsuspended {count} card{'s' if count != 1 else ''}.", ":material/play_circle:")
     state.decks_results_nonce += 1
 
 
 def _save(card_id: int) -> None:
+    acting = verified_actor()  # a callback: the session may have ended since the page ran
+    if acting is None:
+        return
     front = state.get(f"decks_edit_front_{card_id}", "")
     back = state.get(f"decks_edit_back_{card_id}", "")
     tags = state.get(f"decks_edit_tags_{card_id}", "")
     try:
         with stride.transaction() as session:
-            changed = update_card(session, actor, card_id, front, back, tags, utc_now())
+            changed = update_card(session, acting, card_id, front, back, tags, utc_now())
     except (CardEditError, CardNotFoundError) as error:
         state.decks_edit_error = (card_id, str(error))
         return
@@ -310,9 +322,12 @@ def _save(card_id: int) -> None:
 
 
 def _delete(card_id: int) -> None:
+    acting = verified_actor()  # a callback: the session may have ended since the page ran
+    if acting is None:
+        return
     try:
         with stride.transaction() as session:
-            report = delete_card(session, actor, card_id)
+            report = delete_card(session, acting, card_id)
     except CardNotFoundError:
         _notify("That card was already deleted.", ":material/info:")
     else:

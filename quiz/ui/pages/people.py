@@ -1,7 +1,9 @@
 """People (instructors, classroom mode): the accounts, new students, password resets.
 
 A reset or a new account shows its one-time password once; the student replaces it at the
-first sign-in. Instructor accounts are managed with ``stride user`` on the server.
+first sign-in. With single sign-on (``STRIDE_AUTH=oidc``) there are no passwords: a new student
+is added by e-mail address, and their first sign-in with the school account links to it.
+Instructor accounts are managed with ``stride user`` on the server.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from quiz.ui.text import escape_markdown
 stride = get_stride()
 actor = require_instructor_page()
 state = st.session_state
+single_sign_on = stride.auth.single_sign_on
 
 st.title("People")
 if shown := state.pop("people_password", None):
@@ -37,6 +40,13 @@ if shown := state.pop("people_password", None):
         icon=":material/key:",
     )
     st.code(password, language=None)
+if added_by_email := state.pop("people_added", None):
+    username, email = added_by_email
+    st.success(
+        f"Added **{escape_markdown(username)}**: they sign in with their school account "
+        f"({escape_markdown(email)}).",
+        icon=":material/person_add:",
+    )
 
 with stride.transaction() as session:
     accounts = list_accounts(session, actor)
@@ -45,18 +55,24 @@ students = [a for a in accounts if a.role == ROLE_STUDENT]
 st.caption(
     f"{len(students)} student{'s' if len(students) != 1 else ''}, "
     f"{len(accounts) - len(students)} instructor{'s' if len(accounts) - len(students) != 1 else ''}"
-    ". Add a whole class with `stride user import roster.csv -o passwords.csv`."
+    ". Add a whole class with `stride user import roster.csv -o passwords.csv`"
+    + (" (with an `email` column)." if single_sign_on else ".")
 )
 if accounts:
     table = pd.DataFrame(
         {
             "Username": [a.username for a in accounts],
             "Name": [a.display_name for a in accounts],
+            "E-mail": [a.email or "" for a in accounts],
             "Role": [a.role for a in accounts],
             "State": [
                 "deactivated"
                 if not a.active
-                else ("one-time password" if a.must_change_password else "active")
+                else (
+                    "one-time password"
+                    if a.must_change_password and not single_sign_on
+                    else "active"
+                )
                 for a in accounts
             ],
             "Created": [a.created_at.astimezone(stride.settings.timezone) for a in accounts],
@@ -73,10 +89,19 @@ st.subheader("Add a student")
 with st.form("people_add", clear_on_submit=True):
     new_name = st.text_input("Username", max_chars=100)
     new_display = st.text_input("Full name (optional)", max_chars=200)
+    new_email = st.text_input(
+        "School e-mail" if single_sign_on else "E-mail (optional)",
+        max_chars=254,
+        help="Their first sign-in with the school account links to this account by it."
+        if single_sign_on
+        else "Used if the class moves to single sign-on with the school's accounts.",
+    )
     added = st.form_submit_button("Add student", icon=":material/person_add:")
 if added:
-    password = generate_password()
+    password = None if single_sign_on else generate_password()
     try:
+        if single_sign_on and not new_email.strip():
+            raise AccountError("enter the student's school e-mail address")
         with stride.transaction() as session:
             account = create_user(
                 session,
@@ -87,11 +112,15 @@ if added:
                 utc_now(),
                 display_name=new_display,
                 one_time=True,
+                email=new_email,
             )
     except AccountError as error:
         st.error(f"No account was created: {error}.")
     else:
-        state.people_password = (account.username, password)
+        if password is None:
+            state.people_added = (account.username, account.email or "")
+        else:
+            state.people_password = (account.username, password)
         st.rerun()
 
 if students:
@@ -102,7 +131,9 @@ if students:
     )
     account = by_id[chosen]
     reset, toggle = st.columns(2)
-    if reset.button("Reset password", icon=":material/lock_reset:", key="people_reset"):
+    if not single_sign_on and reset.button(
+        "Reset password", icon=":material/lock_reset:", key="people_reset"
+    ):
         try:
             with stride.transaction() as session:
                 password = reset_password(session, actor, account.user_id, utc_now())
@@ -117,6 +148,6 @@ if students:
             set_active(session, actor, account.user_id, not account.active)
         st.rerun()
     st.caption(
-        "A reset signs the student out everywhere. A deactivated account cannot sign in; its "
-        "work and grades are kept."
+        ("" if single_sign_on else "A reset signs the student out everywhere. ")
+        + "A deactivated account cannot sign in; its work and grades are kept."
     )

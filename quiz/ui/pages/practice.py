@@ -29,7 +29,7 @@ from quiz.ui.state import answer_token, get_stride
 MIXED = "mixed"
 
 stride = get_stride()
-actor = current_actor()
+current_actor()  # signed in (the answer fragment checks again on each of its runs)
 state = st.session_state
 params = st.query_params
 
@@ -116,7 +116,9 @@ with st.container(border=True, key="practice_prompt"):
 
 @st.fragment
 def _answer_area(exercise: Exercise) -> None:
-    """Answer, verdict, hint and solution: reruns alone, so the prompt is not redrawn."""
+    """Answer, verdict, hint and solution: reruns alone, so the prompt is not redrawn (and
+    checks the sign-in again, as a page run does)."""
+    student = current_actor()
     key = f"practice_{exercise.family}_{exercise.seed}"
     mode = answer_mode(exercise, key)
     with st.form("practice_form", border=False):
@@ -133,7 +135,7 @@ def _answer_area(exercise: Exercise) -> None:
         )
         now = utc_now()
         result = stride.write(
-            lambda session: submit_practice(session, actor, exercise, answer, context, now)
+            lambda session: submit_practice(session, student, exercise, answer, context, now)
         )
         state.practice_grade = result.grade
     if state.practice_grade is not None:

@@ -38,7 +38,7 @@ from quiz.ui.exercise_view import (
     show_prompt,
     show_solution,
 )
-from quiz.ui.session import current_actor
+from quiz.ui.session import current_actor, verified_actor
 from quiz.ui.state import answer_token, get_stride, rerun_fragment
 from quiz.ui.text import describe_due, escape_markdown, show_card_text
 
@@ -79,13 +79,16 @@ def _elapsed_ms() -> int:
 
 
 def _answer(card_id: int, reps: int, rating: Rating) -> None:
+    acting = verified_actor()  # a callback: the session may have ended since the button was drawn
+    if acting is None:
+        return
     now = utc_now()
     token = answer_token("review", card_id, reps)
     try:
         stride.write(
             lambda session: answer_card(
                 session,
-                actor,
+                acting,
                 card_id,
                 rating,
                 now,
@@ -106,7 +109,7 @@ def _answer(card_id: int, reps: int, rating: Rating) -> None:
         _show(
             next_card(
                 session,
-                actor,
+                acting,
                 now,
                 stride.settings,
                 deck_id=_deck_filter(),
@@ -115,14 +118,17 @@ def _answer(card_id: int, reps: int, rating: Rating) -> None:
         )
 
 
-def _undo_and_reload(session) -> StudyCard | None:  # type: ignore[no-untyped-def]
-    """Undo the last answer and load its card again (one write transaction)."""
-    card_id = undo_last_answer(session, actor)
-    return load_study_card(session, actor, card_id) if card_id else None
-
-
 def _undo() -> None:
-    card = stride.write(_undo_and_reload)
+    acting = verified_actor()  # a callback: see _answer
+    if acting is None:
+        return
+
+    def undo_and_reload(session) -> StudyCard | None:  # type: ignore[no-untyped-def]
+        """Undo the last answer and load its card again (one write transaction)."""
+        card_id = undo_last_answer(session, acting)
+        return load_study_card(session, acting, card_id) if card_id else None
+
+    card = stride.write(undo_and_reload)
     if card is None:
         state.study_notice = "There is nothing to undo."
         state.study_undo_available = False

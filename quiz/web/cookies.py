@@ -1,0 +1,73 @@
+"""The sign-in cookie and the sign-in form's CSRF cookie: names and flags in one place.
+
+``stride_session`` carries the session token (the database keeps only its SHA-256): set only by
+the server in an HTTP response, ``HttpOnly`` (no script can read it), ``SameSite=Lax`` (not sent
+on cross-site sub-requests or POSTs), ``Path=/``, ``Max-Age`` the session's absolute lifetime,
+and ``Secure`` per ``STRIDE_COOKIE_SECURE`` (``auto``: when the request came over HTTPS, directly
+or — from a trusted proxy — per ``X-Forwarded-Proto``). It never appears in a URL.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
+from quiz.config import AuthSettings
+
+SESSION_COOKIE = "stride_session"
+CSRF_COOKIE = "stride_csrf"
+CSRF_FIELD = "csrf"
+
+
+def is_https(connection: HTTPConnection, settings: AuthSettings) -> bool:
+    if connection.url.scheme in ("https", "wss"):
+        return True
+    forwarded = connection.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
+    return settings.trust_forwarded_for and forwarded == "https"
+
+
+def secure_cookies(connection: HTTPConnection, settings: AuthSettings) -> bool:
+    if settings.cookie_secure == "auto":
+        return is_https(connection, settings)
+    return settings.cookie_secure == "on"
+
+
+def set_session_cookie(
+    response: Response, token: str, connection: HTTPConnection, settings: AuthSettings
+) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(settings.session_lifetime.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(connection, settings),
+    )
+
+
+def clear_session_cookie(
+    response: Response, connection: HTTPConnection, settings: AuthSettings
+) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(connection, settings),
+    )
+
+
+def set_csrf_cookie(
+    response: Response, value: str, connection: HTTPConnection, settings: AuthSettings
+) -> None:
+    """The form's double-submit token: the POST must carry the same value as a field."""
+    response.set_cookie(
+        CSRF_COOKIE,
+        value,
+        max_age=3600,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookies(connection, settings),
+    )
