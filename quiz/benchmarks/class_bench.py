@@ -47,7 +47,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import func, select
 
 from quiz.benchmarks.budget import Figure, format_table
@@ -60,6 +59,7 @@ from quiz.benchmarks.class_scenario import (
     StrideStudent,
     Tally,
 )
+from quiz.benchmarks.http_sign_in import browser_client
 from quiz.benchmarks.http_sign_in import sign_in as http_sign_in
 from quiz.benchmarks.protocol import ProtocolClient, ProtocolError
 from quiz.benchmarks.server import Server, running_server
@@ -388,14 +388,14 @@ def phase_burst(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
 
 async def _idle_sessions(target: Target, count: int) -> list[ProtocolClient]:
-    """``count`` students signed in (over HTTP, as a browser) and left on Home."""
+    """``count`` students signed in (over HTTP, each as its own browser) and left on Home."""
     clients = []
-    async with httpx.AsyncClient(timeout=120) as http:
-        for name in usernames(count):
+    for name in usernames(count):
+        async with browser_client() as http:
             signed_in = await http_sign_in(http, target.server.url, name, PASSWORD)
-            client = ProtocolClient(target.server.url, headers={"Cookie": signed_in.cookie_header})
-            await client.open("")
-            clients.append(client)
+        client = ProtocolClient(target.server.url, headers={"Cookie": signed_in.cookie_header})
+        await client.open("")
+        clients.append(client)
     return clients
 
 

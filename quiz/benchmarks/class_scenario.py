@@ -36,7 +36,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from quiz.benchmarks.http_sign_in import SignInRefused
+from quiz.benchmarks.http_sign_in import SignInRefused, browser_client
 from quiz.benchmarks.http_sign_in import sign_in as http_sign_in
 from quiz.benchmarks.protocol import ProtocolClient, ProtocolError, Run
 from quiz.exercises.registry import FAMILIES
@@ -200,7 +200,7 @@ class StrideStudent(Student):
         """Classroom: the gate's form, then its POST (HTTP, as a browser), then the first page
         over the websocket with the session cookie. Local: just the first page."""
         if self.classroom:
-            async with httpx.AsyncClient(timeout=self.client.timeout) as http:
+            async with browser_client(self.client.timeout) as http:
                 signed_in = await http_sign_in(http, self.base_url, self.username, PASSWORD)
             self.tally.seconds["sign_in_form"].append(signed_in.form_seconds)
             self.tally.seconds["sign_in"].append(signed_in.post_seconds)

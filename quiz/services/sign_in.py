@@ -77,33 +77,76 @@ def sign_in(
     now: datetime,
     settings: AuthSettings,
 ) -> SignInResult:
-    """Check a password under the throttle; on success start a session and return its token."""
-    name = normalise_username(username)[:200]
-    keys = ((SCOPE_ACCOUNT, name), (SCOPE_CLIENT, (client or "unknown")[:200]))
-    rows = [_throttle_row(session, scope, key, now) for scope, key in keys]
-    for row in rows:
-        if refusal := _refusal(row, now):
-            return SignInResult(message=refusal)
+    """Check a password under the throttle; on success start a session and return its token.
 
+    One transaction for both phases (:func:`check_password`, then :func:`record_sign_in`). A
+    busy server runs them in two, so that no write lock is held during the argon2 check."""
+    return record_sign_in(
+        session, check_password(session, username, password, client, now), now, settings
+    )
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    """What the slow phase of a sign-in found (see :func:`check_password`)."""
+
+    username: str
+    client: str
+    refusal: str | None = None
+    """The throttle refused the attempt: the password was not checked."""
+    user_id: int | None = None
+    """The account the password opened (None: wrong name or password)."""
+    new_hash: str | None = None
+    """The password hashed with today's parameters, when the stored hash is older."""
+
+
+def check_password(
+    session: Session, username: str, password: str, client: str, now: datetime
+) -> PasswordCheck:
+    """The slow, read-only phase of a sign-in: the throttle's refusal if it has one, else one
+    argon2 check (against a dummy hash when there is no usable account, so the time taken does
+    not tell which usernames exist). Runs in a read transaction: a write transaction would hold
+    the database's write lock (SQLite has one for everybody) for the 25 ms of argon2."""
+    name = normalise_username(username)[:200]
+    address = (client or "unknown")[:200]
+    for scope, key in ((SCOPE_ACCOUNT, name), (SCOPE_CLIENT, address)):
+        if refusal := _refusal(_throttle_row(session, scope, key, now), now):
+            return PasswordCheck(name, address, refusal=refusal)
     user = session.scalar(select(User).where(User.username == name)) if name else None
-    # Always one argon2 check (against a dummy hash when there is no usable account), so the
-    # time taken does not tell which usernames exist.
     stored_hash = user.password_hash if user is not None and user.active else None
     matches = verify_password(stored_hash, password)  # False whenever stored_hash is None
-    if user is None or not matches:
+    if user is None or stored_hash is None or not matches:
+        return PasswordCheck(name, address)
+    new_hash = hash_password(password) if needs_rehash(stored_hash) else None
+    return PasswordCheck(name, address, user_id=user.id, new_hash=new_hash)
+
+
+def record_sign_in(
+    session: Session, check: PasswordCheck, now: datetime, settings: AuthSettings
+) -> SignInResult:
+    """The short write phase: count a failure (with the delay and lockout rules) or, for a
+    password that matched, clear the account's count and start a session. The throttle rows
+    are read again here, so a lock another attempt set meanwhile still refuses this one."""
+    if check.refusal is not None:
+        return SignInResult(message=check.refusal)
+    keys = ((SCOPE_ACCOUNT, check.username), (SCOPE_CLIENT, check.client))
+    rows = [_throttle_row(session, scope, key, now) for scope, key in keys]
+    user = session.get(User, check.user_id) if check.user_id is not None else None
+    if user is None or not user.active:
         limits = (settings.lockout_failures, settings.client_lockout_failures)
         counted = [
             _count_failure(session, row, now, limit, settings)
             for row, limit in zip(rows, limits, strict=True)
         ]
         return SignInResult(message=_failure_message(counted[0], now))
-
+    for row in rows:
+        if refusal := _refusal(row, now):
+            return SignInResult(message=refusal)
     if rows[0].id is not None:
         session.delete(rows[0])
-    assert user.password_hash is not None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    token = start_session(session, user, client, now, settings)
+    if check.new_hash is not None:
+        user.password_hash = check.new_hash
+    token = start_session(session, user, check.client, now, settings)
     return SignInResult(token, Actor.of(user), user.must_change_password)
 
 

@@ -215,9 +215,15 @@ async def _post(request: Request, stride: Stride) -> Response:
     address = client_address(peer, request.headers.get("x-forwarded-for"), stride.auth)
     services = _services()
     now = datetime.now(UTC)
+
+    def check() -> object:
+        with stride.transaction() as session:  # read only: no write lock during argon2
+            return services.check_password(session, username, password, address, now)
+
+    checked = await run_in_threadpool(check)
     result = await run_in_threadpool(
         stride.write,
-        lambda session: services.sign_in(session, username, password, address, now, stride.auth),
+        lambda session: services.record_sign_in(session, checked, now, stride.auth),
     )
     if not result.ok:
         return form_page(

@@ -333,3 +333,24 @@ def test_two_forms_open_at_once_share_their_token(client: TestClient) -> None:
     _next, second = _form(client, "/stats")
     assert first == second
     assert _post(client, first, next_url="/study").status_code == 303
+
+
+def test_no_write_lock_is_held_while_the_password_is_checked(
+    classroom: Stride, client: TestClient, hasher: CountingHasher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """argon2 takes ~25 ms; a sign-in used to run it inside its write transaction, so on SQLite
+    every answer of the class waited behind every sign-in. Another writer must get through
+    while the password is being checked."""
+    written: list[int] = []
+    real = hasher.verify
+
+    def verify_while_someone_writes(hash: str | bytes, password: str | bytes) -> bool:
+        written.append(
+            classroom.write(lambda session: session.execute(select(1)).scalar_one(), attempts=1)
+        )
+        return real(hash, password)
+
+    monkeypatch.setattr(hasher, "verify", verify_while_someone_writes)
+    _next, csrf = _form(client)
+    assert _post(client, csrf).status_code == 303
+    assert written == [1]
