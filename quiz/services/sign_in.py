@@ -79,11 +79,25 @@ def sign_in(
 ) -> SignInResult:
     """Check a password under the throttle; on success start a session and return its token.
 
-    One transaction for both phases (:func:`check_password`, then :func:`record_sign_in`). A
-    busy server runs them in two, so that no write lock is held during the argon2 check."""
-    return record_sign_in(
-        session, check_password(session, username, password, client, now), now, settings
-    )
+    In one transaction: :func:`read_sign_in`, :func:`check_password`, :func:`record_sign_in`.
+    The server's sign-in route runs them apart (a read, argon2 with no connection held, then a
+    short write), so a sign-in holds neither a pooled connection nor the write lock for the
+    25 ms of argon2."""
+    facts = read_sign_in(session, username, client, now)
+    return record_sign_in(session, check_password(facts, password), now, settings)
+
+
+@dataclass(frozen=True)
+class SignInFacts:
+    """What the database says before a password is checked (see :func:`read_sign_in`)."""
+
+    username: str
+    client: str
+    refusal: str | None = None
+    """The throttle refuses the attempt: the password will not be checked."""
+    user_id: int | None = None
+    stored_hash: str | None = None
+    """The active account's hash (None: no such account, deactivated, or no password)."""
 
 
 @dataclass(frozen=True)
@@ -100,25 +114,38 @@ class PasswordCheck:
     """The password hashed with today's parameters, when the stored hash is older."""
 
 
-def check_password(
-    session: Session, username: str, password: str, client: str, now: datetime
-) -> PasswordCheck:
-    """The slow, read-only phase of a sign-in: the throttle's refusal if it has one, else one
-    argon2 check (against a dummy hash when there is no usable account, so the time taken does
-    not tell which usernames exist). Runs in a read transaction: a write transaction would hold
-    the database's write lock (SQLite has one for everybody) for the 25 ms of argon2."""
+def read_sign_in(session: Session, username: str, client: str, now: datetime) -> SignInFacts:
+    """The first, short phase of a sign-in (a read): the throttle's refusal if it has one, else
+    the account's stored hash."""
     name = normalise_username(username)[:200]
     address = (client or "unknown")[:200]
     for scope, key in ((SCOPE_ACCOUNT, name), (SCOPE_CLIENT, address)):
         if refusal := _refusal(_throttle_row(session, scope, key, now), now):
-            return PasswordCheck(name, address, refusal=refusal)
-    user = session.scalar(select(User).where(User.username == name)) if name else None
-    stored_hash = user.password_hash if user is not None and user.active else None
-    matches = verify_password(stored_hash, password)  # False whenever stored_hash is None
-    if user is None or stored_hash is None or not matches:
-        return PasswordCheck(name, address)
-    new_hash = hash_password(password) if needs_rehash(stored_hash) else None
-    return PasswordCheck(name, address, user_id=user.id, new_hash=new_hash)
+            return SignInFacts(name, address, refusal=refusal)
+    found = (
+        session.execute(
+            select(User.id, User.password_hash, User.active).where(User.username == name)
+        ).first()
+        if name
+        else None
+    )
+    if found is None:
+        return SignInFacts(name, address)
+    user_id, stored_hash, active = found
+    return SignInFacts(name, address, user_id=user_id, stored_hash=stored_hash if active else None)
+
+
+def check_password(facts: SignInFacts, password: str) -> PasswordCheck:
+    """The slow phase, outside any transaction (no connection held, no lock): one argon2 check,
+    against a dummy hash when there is no usable account, so the time taken does not tell which
+    usernames exist (and a hash made with older parameters is made again)."""
+    if facts.refusal is not None:
+        return PasswordCheck(facts.username, facts.client, refusal=facts.refusal)
+    matches = verify_password(facts.stored_hash, password)  # False whenever it is None
+    if facts.stored_hash is None or not matches:
+        return PasswordCheck(facts.username, facts.client)
+    new_hash = hash_password(password) if needs_rehash(facts.stored_hash) else None
+    return PasswordCheck(facts.username, facts.client, user_id=facts.user_id, new_hash=new_hash)
 
 
 def record_sign_in(

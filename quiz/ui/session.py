@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -104,6 +105,21 @@ def verified_actor() -> Actor | None:
     if not stride.auth.classroom:
         return stride.local_actor
     active = active_session()
+    if active is None or active.must_change_password:
+        return None
+    return active.actor
+
+
+def actor_in(session: Any) -> Actor | None:
+    """The acting user, checked against the database in the caller's transaction ``session``:
+    for a widget callback that writes (it runs before the page run and its check, so it must
+    not trust the actor of the run that drew its button), in the same transaction as its write.
+    None when the session has ended (the run that follows asks to sign in again)."""
+    stride = get_stride()
+    if not stride.auth.classroom:
+        return stride.local_actor
+    token = session_token()
+    active = resume_session(session, token, utc_now(), stride.auth, touch=False) if token else None
     if active is None or active.must_change_password:
         return None
     return active.actor

@@ -217,8 +217,10 @@ async def _post(request: Request, stride: Stride) -> Response:
     now = datetime.now(UTC)
 
     def check() -> object:
-        with stride.transaction() as session:  # read only: no write lock during argon2
-            return services.check_password(session, username, password, address, now)
+        """Read (a short transaction), then argon2 with no connection or lock held."""
+        with stride.transaction() as session:
+            facts = services.read_sign_in(session, username, address, now)
+        return services.check_password(facts, password)
 
     checked = await run_in_threadpool(check)
     result = await run_in_threadpool(

@@ -38,7 +38,7 @@ from quiz.ui.exercise_view import (
     show_prompt,
     show_solution,
 )
-from quiz.ui.session import current_actor, verified_actor
+from quiz.ui.session import actor_in, current_actor
 from quiz.ui.state import answer_token, get_stride, rerun_fragment
 from quiz.ui.text import describe_due, escape_markdown, show_card_text
 
@@ -79,25 +79,31 @@ def _elapsed_ms() -> int:
 
 
 def _answer(card_id: int, reps: int, rating: Rating) -> None:
-    acting = verified_actor()  # a callback: the session may have ended since the button was drawn
-    if acting is None:
-        return
+    """Record the rating (a callback: it runs before the page run, so it checks the sign-in
+    itself, in the same write transaction). The fragment then puts the next card on screen."""
     now = utc_now()
     token = answer_token("review", card_id, reps)
-    try:
-        stride.write(
-            lambda session: answer_card(
-                session,
-                acting,
-                card_id,
-                rating,
-                now,
-                stride.scheduler,
-                duration_ms=_elapsed_ms(),
-                expected_reps=reps,
-                client_token=token,
-            )
+
+    def record(session) -> bool:  # type: ignore[no-untyped-def]
+        acting = actor_in(session)
+        if acting is None:
+            return False  # signed out meanwhile: the run that follows asks to sign in again
+        answer_card(
+            session,
+            acting,
+            card_id,
+            rating,
+            now,
+            stride.scheduler,
+            duration_ms=_elapsed_ms(),
+            expected_reps=reps,
+            client_token=token,
         )
+        return True
+
+    try:
+        if not stride.write(record):
+            return
     except CardNotFoundError:
         state.study_notice = "That card was removed from its deck; here is the next one."
     except StaleAnswerError:
@@ -105,30 +111,23 @@ def _answer(card_id: int, reps: int, rating: Rating) -> None:
     else:
         state.study_answered += 1
         state.study_undo_available = True
-    with stride.transaction() as session:
-        _show(
-            next_card(
-                session,
-                acting,
-                now,
-                stride.settings,
-                deck_id=_deck_filter(),
-                exclude=card_id,
-            )
-        )
+    _show(None)
+    state.study_exclude = card_id  # the next card, unless it is the only one left
 
 
 def _undo() -> None:
-    acting = verified_actor()  # a callback: see _answer
-    if acting is None:
-        return
-
-    def undo_and_reload(session) -> StudyCard | None:  # type: ignore[no-untyped-def]
-        """Undo the last answer and load its card again (one write transaction)."""
+    def undo_and_reload(session) -> tuple[bool, StudyCard | None]:  # type: ignore[no-untyped-def]
+        """Undo the last answer and load its card again (one write transaction, which checks
+        the sign-in too: a callback runs before the page run's check)."""
+        acting = actor_in(session)
+        if acting is None:
+            return False, None
         card_id = undo_last_answer(session, acting)
-        return load_study_card(session, acting, card_id) if card_id else None
+        return True, load_study_card(session, acting, card_id) if card_id else None
 
-    card = stride.write(undo_and_reload)
+    signed_in, card = stride.write(undo_and_reload)
+    if not signed_in:
+        return
     if card is None:
         state.study_notice = "There is nothing to undo."
         state.study_undo_available = False
@@ -149,18 +148,18 @@ def _change_deck() -> None:
 COUNTS_MAX_AGE_S = 60.0
 
 
-def _due_counts(now: datetime) -> list[DueCounts]:
+def _due_counts(session, now: datetime) -> list[DueCounts]:  # type: ignore[no-untyped-def]
     """Today's counts per deck, read again after an answer or undo, or once a minute."""
     key = (state.study_answered, state.get("study_undo_count", 0))
     cached = state.get("study_counts")
     if cached is None or cached[0] != key or time.monotonic() - cached[1] > COUNTS_MAX_AGE_S:
-        with stride.transaction() as session:
-            cached = (key, time.monotonic(), due_counts(session, actor, now, stride.settings))
+        cached = (key, time.monotonic(), due_counts(session, actor, now, stride.settings))
         state.study_counts = cached
-    return cached[2]
+    return cached[2]  # type: ignore[no-any-return]
 
 
-decks = _due_counts(utc_now())
+with stride.transaction() as session:
+    decks = _due_counts(session, utc_now())
 deck_titles = {ALL_DECKS: "All decks", **{deck.deck_id: deck.title for deck in decks}}
 requested = st.query_params.get("deck", "")
 requested_deck = int(requested) if requested.isdigit() and int(requested) in deck_titles else None
@@ -201,8 +200,9 @@ def _flashcard(card: StudyCard, now: datetime) -> None:
     with st.container(border=True, key="study_back"):
         show_card_text(card.back)
     intervals = stride.scheduler.preview(card.schedule, now)
-    for column, rating in zip(st.columns(len(Rating)), Rating, strict=True):
-        column.button(
+    ratings = st.container(horizontal=True, key="study_ratings")  # one block, not 1 + 4 columns
+    for rating in Rating:
+        ratings.button(
             f"{rating.label} · {format_interval(intervals[rating])}",
             key=f"study_rate_{rating.name.lower()}_{card.card_id}_{card.schedule.reps}",
             shortcut=str(int(rating)),
@@ -306,17 +306,9 @@ def _submit_item(card: StudyCard, exercise: Exercise, raw: str) -> None:
 
 
 def _continue_after_item(card_id: int) -> None:
-    with stride.transaction() as session:
-        _show(
-            next_card(
-                session,
-                actor,
-                utc_now(),
-                stride.settings,
-                deck_id=_deck_filter(),
-                exclude=card_id,
-            )
-        )
+    """On to the next item (the fragment puts it on screen, skipping this one if it can)."""
+    _show(None)
+    state.study_exclude = card_id
 
 
 @st.fragment
@@ -325,9 +317,8 @@ def _study_area() -> None:
     global actor
     actor = current_actor()  # a fragment run checks the sign-in again
     now = utc_now()
-    decks = _due_counts(now)
-    selected = [deck for deck in decks if _deck_filter() in (None, deck.deck_id)]
-    with stride.transaction() as session:
+    with stride.transaction() as session:  # one read for the counts and the card
+        decks = _due_counts(session, now)
         card = (
             load_study_card(session, actor, state.study_card_id)
             if state.study_card_id is not None
@@ -336,8 +327,12 @@ def _study_area() -> None:
         if card is not None and _deck_filter() not in (None, card.deck_id):
             card = None  # left over from another deck
         if card is None:
-            card = next_card(session, actor, now, stride.settings, deck_id=_deck_filter())
+            exclude = state.pop("study_exclude", None)
+            card = next_card(
+                session, actor, now, stride.settings, deck_id=_deck_filter(), exclude=exclude
+            )
             _show(card)
+    selected = [deck for deck in decks if _deck_filter() in (None, deck.deck_id)]
 
     new = sum(deck.new for deck in selected)
     learning = sum(deck.learning for deck in selected)
