@@ -59,31 +59,36 @@ def active_session() -> ActiveSession | None:
     checked = _this_run.get()
     if checked is not _NOT_IN_A_PAGE_RUN and checked is not _NOT_CHECKED_YET:
         return checked  # type: ignore[return-value]
-    active = _check_session()
-    if checked is _NOT_CHECKED_YET:
+    with get_stride().transaction() as session:  # read only: most page runs write nothing here
+        active = _session_in(session)
+    return _remember(_touched(active))
+
+
+def _session_in(session: Any) -> ActiveSession | None:
+    """The session of this browser's cookie, read in the caller's transaction (no write)."""
+    stride, token = get_stride(), session_token()
+    if not token:
+        return None
+    return resume_session(session, token, utc_now(), stride.auth, touch=False)
+
+
+def _touched(active: ActiveSession | None) -> ActiveSession | None:
+    """Extend the idle deadline when it is due (once a minute at most: a short write)."""
+    if active is None or not active.touch_due:
+        return active
+    stride, token, now = get_stride(), session_token(), utc_now()
+    return stride.write(lambda session: resume_session(session, token, now, stride.auth))
+
+
+def _remember(active: ActiveSession | None) -> ActiveSession | None:
+    if _this_run.get() is _NOT_CHECKED_YET:
         _this_run.set(active)
     return active
 
 
-def _check_session() -> ActiveSession | None:
-    stride = get_stride()
-    token = session_token()
-    if not token:
-        return None
-    now = utc_now()
-    with stride.transaction() as session:  # read only: most page runs write nothing here
-        active = resume_session(session, token, now, stride.auth, touch=False)
-    if active is not None and active.touch_due:
-        active = stride.write(lambda session: resume_session(session, token, now, stride.auth))
-    return active
-
-
-def current_actor() -> Actor:
-    """The acting user; in classroom mode without a valid session the page stops here."""
-    stride = get_stride()
-    if not stride.auth.classroom:
-        return stride.local_actor
-    active = active_session()
+def _acting(active: ActiveSession | None) -> Actor:
+    """``active``'s user; without a usable session the page stops (asking to sign in again, or
+    to choose a password first after a one-time password)."""
     if active is None:
         sign_in_again()
     assert active is not None
@@ -95,6 +100,41 @@ def current_actor() -> Actor:
         st.page_link("quiz/ui/pages/account.py", label="Your account", icon=":material/key:")
         st.stop()
     return active.actor
+
+
+def current_actor() -> Actor:
+    """The acting user; in classroom mode without a valid session the page stops here."""
+    stride = get_stride()
+    if not stride.auth.classroom:
+        return stride.local_actor
+    return _acting(active_session())
+
+
+@contextmanager
+def signed_in_reading() -> Iterator[tuple[Any, Actor]]:
+    """One read transaction that first checks the sign-in (as :func:`current_actor` does, the
+    page stopping when it has ended) and then serves the caller's reads: ``(session, actor)``.
+
+    A fragment's run alone (no page run, so no check made yet) needs one transaction instead of
+    two: each transaction, and each statement, hands the GIL back and forth, which a busy server
+    feels more than the work itself."""
+    stride = get_stride()
+    if not stride.auth.classroom:
+        with stride.transaction() as session:
+            yield session, stride.local_actor
+        return
+    checked = _this_run.get()
+    with stride.transaction() as session:
+        if checked is not _NOT_IN_A_PAGE_RUN and checked is not _NOT_CHECKED_YET:
+            active = checked
+        else:
+            active = _session_in(session)
+        if active is not None and not active.touch_due:  # type: ignore[union-attr]
+            yield session, _acting(_remember(active))  # type: ignore[arg-type]
+            return
+    actor = _acting(_remember(_touched(active)))  # type: ignore[arg-type]
+    with stride.transaction() as session:  # the rare run that extended the deadline
+        yield session, actor
 
 
 def verified_actor() -> Actor | None:
@@ -118,8 +158,7 @@ def actor_in(session: Any) -> Actor | None:
     stride = get_stride()
     if not stride.auth.classroom:
         return stride.local_actor
-    token = session_token()
-    active = resume_session(session, token, utc_now(), stride.auth, touch=False) if token else None
+    active = _session_in(session)
     if active is None or active.must_change_password:
         return None
     return active.actor

@@ -38,7 +38,7 @@ from quiz.ui.exercise_view import (
     show_prompt,
     show_solution,
 )
-from quiz.ui.session import actor_in, current_actor
+from quiz.ui.session import actor_in, current_actor, signed_in_reading
 from quiz.ui.state import answer_token, get_stride, rerun_fragment
 from quiz.ui.text import describe_due, escape_markdown, show_card_text
 
@@ -315,9 +315,8 @@ def _continue_after_item(card_id: int) -> None:
 def _study_area() -> None:
     """Progress, the item on screen and Undo: reruns alone when any of them is clicked."""
     global actor
-    actor = current_actor()  # a fragment run checks the sign-in again
     now = utc_now()
-    with stride.transaction() as session:  # one read for the counts and the card
+    with signed_in_reading() as (session, actor):  # one read: the sign-in, counts and card
         decks = _due_counts(session, now)
         card = (
             load_study_card(session, actor, state.study_card_id)
