@@ -6,6 +6,10 @@ sign-in form to a browser without a session: :mod:`quiz.web.sign_in`), and singl
 second leg after ``st.login`` (:mod:`quiz.web.single_sign_on`, reading Streamlit's identity
 cookie through :mod:`quiz.ui.streamlit_identity`). Its lifespan warms the
 process in a thread while the first browser loads Streamlit's JavaScript (:mod:`quiz.ui.warmup`).
+
+The middleware, outermost first: security headers on every answer
+(:mod:`quiz.web.security_headers`), ``/_stcore/metrics`` for this machine only in classroom mode
+(:mod:`quiz.web.metrics`), the upload limits (:mod:`quiz.web.uploads`), then the sign-in gate.
 """
 
 from __future__ import annotations
@@ -18,10 +22,16 @@ from pathlib import Path
 
 import streamlit as st
 from starlette.middleware import Middleware
+from streamlit import config
+from streamlit.file_util import get_static_dir
+from streamlit.runtime import Runtime
 
 from quiz.ui.streamlit_identity import StreamlitIdentity
+from quiz.web.metrics import MetricsGate
+from quiz.web.security_headers import SecurityHeaders, server_error
 from quiz.web.sign_in import SignInGate, sign_in_routes
 from quiz.web.single_sign_on import SingleSignOn
+from quiz.web.uploads import MB, UploadGuard
 
 ROOT = Path(__file__).resolve().parent
 
@@ -38,11 +48,27 @@ async def _lifespan(_app: object) -> AsyncIterator[None]:
     yield
 
 
+def _max_upload_bytes() -> int:
+    """``server.maxUploadSize`` (in megabytes in the configuration), in bytes."""
+    return int(config.get_option("server.maxUploadSize")) * MB
+
+
+def _session_alive(session_id: str) -> bool:
+    """Whether a Streamlit session (a browser tab) is still open."""
+    return Runtime.exists() and Runtime.instance().is_active_session(session_id)
+
+
 single_sign_on = SingleSignOn(StreamlitIdentity())
 
 app = st.App(
     ROOT / "app.py",
     lifespan=_lifespan,
     routes=[*sign_in_routes(), *single_sign_on.routes()],
-    middleware=[Middleware(SignInGate, single_sign_on=single_sign_on)],
+    middleware=[
+        Middleware(SecurityHeaders, index_html=Path(get_static_dir()) / "index.html"),
+        Middleware(MetricsGate),
+        Middleware(UploadGuard, max_upload_bytes=_max_upload_bytes, session_alive=_session_alive),
+        Middleware(SignInGate, single_sign_on=single_sign_on),
+    ],
+    exception_handlers={500: server_error},
 )

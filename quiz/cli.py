@@ -13,6 +13,7 @@ stride exercise grade FAMILY --seed N [--difficulty D] --answer TEXT [--json]
 stride user add|import|list|reset-password|deactivate|activate   accounts (classroom mode)
 stride grades export|regrade ASSIGNMENT   gradebook CSV; grade stored answers again
 stride assignment list              the assignments
+stride secret rotate [--yes]        new server secret: unanswered assignment variants change
 stride run [--dev] [STREAMLIT ARGS...]   migrate, then serve the app (default port 8501)
 stride bench [SUITE] [--json]        benchmarks; the default suite is the performance budget
 """
@@ -27,10 +28,12 @@ from collections.abc import Sequence
 
 from quiz.commands.database import add_backup_commands
 from quiz.commands.grades import add_grades_commands
+from quiz.commands.secret import add_secret_commands
 from quiz.commands.serve import add_run_command, run_server
 from quiz.commands.users import add_user_commands
 from quiz.config import ConfigError, default_database_url
 from quiz.decks import DeckFormatError, parse_deck_file
+from quiz.text_safety import terminal_json, terminal_text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,6 +110,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_exercise_commands(commands)
     add_user_commands(commands)
     add_grades_commands(commands)
+    add_secret_commands(commands)
 
     add_run_command(commands)
 
@@ -268,14 +272,15 @@ def _deck_parse(args: argparse.Namespace, _extra: list[str]) -> int:
     try:
         deck = parse_deck_file(args.file)
     except DeckFormatError as error:
-        print(f"{args.file}:{error.line}: {error.message}", file=sys.stderr)
+        print(terminal_text(f"{args.file}:{error.line}: {error.message}"), file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(deck.to_dict(), ensure_ascii=False, indent=2))
+        print(terminal_json(deck.to_dict()))
         return 0
-    print(f"{deck.title} ({len(deck.cards)} cards, {deck.source_format} format)")
+    print(f"{terminal_text(deck.title)} ({len(deck.cards)} cards, {deck.source_format} format)")
     for number, card in enumerate(deck.cards, start=1):
-        print(f"\n[{number}] line {card.line}\nQ: {card.front}\nA: {card.back}")
+        front, back = terminal_text(card.front, block=True), terminal_text(card.back, block=True)
+        print(f"\n[{number}] line {card.line}\nQ: {front}\nA: {back}")
     return 0
 
 
@@ -284,7 +289,7 @@ def _deck_check(args: argparse.Namespace, _extra: list[str]) -> int:
 
     problems = check_deck_file(args.file)
     if problems:
-        sys.stdout.write(format_problems(problems, args.file))
+        sys.stdout.write(terminal_text(format_problems(problems, args.file), block=True))
         count = len(problems)
         print(
             f"{count} problem{'s' if count != 1 else ''}; nothing would be imported",
@@ -304,7 +309,7 @@ def _deck_import(args: argparse.Namespace, _extra: list[str]) -> int:
     try:
         deck = parse_deck_file(args.file)
     except DeckFormatError as error:
-        print(f"{args.file}:{error.line}: {error.message}", file=sys.stderr)
+        print(terminal_text(f"{args.file}:{error.line}: {error.message}"), file=sys.stderr)
         print("nothing was imported", file=sys.stderr)
         return 1
     stride = Stride.open()
@@ -314,7 +319,7 @@ def _deck_import(args: argparse.Namespace, _extra: list[str]) -> int:
             report = import_deck(session, deck, utc_now(), slug=args.slug, source_name=name)
     finally:
         stride.close()
-    print(report.summary())
+    print(terminal_text(report.summary()))
     return 0
 
 
@@ -353,7 +358,8 @@ def _deck_list(_args: argparse.Namespace, _extra: list[str]) -> int:
     finally:
         stride.close()
     for deck in decks:
-        print(f"{deck.id:>4}  {deck.slug:<50}  {deck.card_count:>5} items  {deck.title}")
+        slug, title = terminal_text(deck.slug), terminal_text(deck.title)
+        print(f"{deck.id:>4}  {slug:<50}  {deck.card_count:>5} items  {title}")
     return 0
 
 

@@ -50,6 +50,7 @@ class StudySettings:
     def from_env(cls, env: dict[str, str] | None = None) -> StudySettings:
         """Read ``STRIDE_*`` variables; a bad value raises :class:`ConfigError` naming it."""
         env = dict(os.environ if env is None else env)
+        _refuse_retired(env)
         defaults = cls()
         return cls(
             desired_retention=_number(
@@ -79,6 +80,20 @@ AUTH_PASSWORD = "password"
 AUTH_OIDC = "oidc"
 COOKIE_SECURE_CHOICES = ("auto", "on", "off")
 OIDC_NEW_ACCOUNTS = ("student", "refuse")
+RETIRED_VARIABLES = ("STRIDE_LOCKOUT_FAILURES", "STRIDE_LOCKOUT_MINUTES")
+"""Settings of the account lockout that sign-in throttling replaced: refused, not ignored."""
+
+
+def _refuse_retired(env: dict[str, str]) -> None:
+    """A variable of the old lockout rules is an error naming its replacements (not ignored:
+    whoever set it expects a limit that no longer exists)."""
+    for retired in RETIRED_VARIABLES:
+        if env.get(retired, "").strip():
+            raise ConfigError(
+                f"{retired} is no longer used: failed sign-ins slow the client down instead "
+                "of locking the account; see STRIDE_ACCOUNT_FAILURES_PER_HOUR and "
+                "STRIDE_CLIENT_FAILURES_PER_HOUR"
+            )
 
 
 @dataclass(frozen=True)
@@ -88,17 +103,20 @@ class AuthSettings:
     ``mode`` is ``none`` (local: one person, no sign-in), ``password`` (classroom: accounts with
     passwords) or ``oidc`` (classroom: accounts signed in by the school's identity provider).
     A session ends after ``session_idle`` without use or ``session_lifetime`` after sign-in.
-    ``lockout_failures`` failed sign-ins for one account within ``lockout_window`` lock it for
-    ``lockout_duration``; a client address is locked after ``client_lockout_failures``.
+    Failed sign-ins slow the client that fails (:mod:`quiz.services.throttle`); nothing locks an
+    account for its owner. ``account_failure_budget`` failures on one account within
+    ``throttle_window`` (from anywhere), or ``client_failure_budget`` from one address, limit it
+    to browsers that signed in before until the window ends; a browser stays known for
+    ``known_device_lifetime`` after its last sign-in.
     """
 
     mode: str = AUTH_NONE
     session_idle: timedelta = timedelta(hours=2)
     session_lifetime: timedelta = timedelta(hours=12)
-    lockout_failures: int = 5
-    client_lockout_failures: int = 20
-    lockout_window: timedelta = timedelta(minutes=15)
-    lockout_duration: timedelta = timedelta(minutes=15)
+    account_failure_budget: int = 20
+    client_failure_budget: int = 2000
+    throttle_window: timedelta = timedelta(hours=1)
+    known_device_lifetime: timedelta = timedelta(days=90)
     trust_forwarded_for: bool = False
     """Take the client address from ``X-Forwarded-For`` (only behind a reverse proxy)."""
     trusted_proxies: int = 1
@@ -123,7 +141,7 @@ class AuthSettings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> AuthSettings:
-        """Read ``STRIDE_AUTH`` and the session/lockout variables (README: Classroom mode)."""
+        """Read ``STRIDE_AUTH`` and the session/throttle variables (README: Classroom mode)."""
         env = dict(os.environ if env is None else env)
         mode = env.get("STRIDE_AUTH", "").strip().lower() or AUTH_NONE
         if mode not in (AUTH_NONE, AUTH_PASSWORD, AUTH_OIDC):
@@ -131,6 +149,7 @@ class AuthSettings:
                 f"STRIDE_AUTH={mode!r}: expected 'none' (local mode), 'password' (classroom) "
                 "or 'oidc' (classroom, single sign-on)"
             )
+        _refuse_retired(env)
         defaults = cls()
         return cls(
             mode=mode,
@@ -140,11 +159,21 @@ class AuthSettings:
             session_lifetime=timedelta(
                 hours=_number(env, "STRIDE_SESSION_HOURS", 12, int, 1, 24 * 30)
             ),
-            lockout_failures=_number(
-                env, "STRIDE_LOCKOUT_FAILURES", defaults.lockout_failures, int, 1, 1000
+            account_failure_budget=_number(
+                env,
+                "STRIDE_ACCOUNT_FAILURES_PER_HOUR",
+                defaults.account_failure_budget,
+                int,
+                1,
+                1000,
             ),
-            lockout_duration=timedelta(
-                minutes=_number(env, "STRIDE_LOCKOUT_MINUTES", 15, int, 1, 24 * 60)
+            client_failure_budget=_number(
+                env,
+                "STRIDE_CLIENT_FAILURES_PER_HOUR",
+                defaults.client_failure_budget,
+                int,
+                1,
+                1_000_000,
             ),
             trust_forwarded_for=_flag(env, "STRIDE_TRUST_PROXY", defaults.trust_forwarded_for),
             trusted_proxies=_number(env, "STRIDE_TRUSTED_PROXIES", 1, int, 1, 10),

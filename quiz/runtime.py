@@ -22,6 +22,7 @@ from quiz.services.users import ensure_local_user
 from quiz.store.db import make_engine, make_session_factory, writing
 from quiz.store.migrate import upgrade
 from quiz.store.retry import backoff_seconds, is_retryable
+from quiz.store.server_secret import SESSION_INFO_KEY, ensure_server_secret
 from quiz.store.startup import startup_lock
 
 T = TypeVar("T")
@@ -52,8 +53,10 @@ class Stride:
         load_builtin: bool = True,
         auth: AuthSettings | None = None,
     ) -> Stride:
-        """Connect, migrate to the newest schema, ensure the local user and built-in decks
-        (under :func:`~quiz.store.startup.startup_lock`, so replicas starting together wait)."""
+        """Connect, migrate to the newest schema, ensure the local user, the built-in decks and
+        the server secret (under :func:`~quiz.store.startup.startup_lock`, so replicas starting
+        together wait). The secret is read here, once, and every session carries it
+        (:func:`quiz.store.server_secret.session_secret`)."""
         engine = make_engine(url or default_database_url())
         sessions = make_session_factory(engine)
         settings = settings or StudySettings.from_env()
@@ -64,6 +67,8 @@ class Stride:
                 local_actor = Actor.of(ensure_local_user(session, now))
                 if load_builtin:
                     load_builtin_decks(session, now)
+                secret = ensure_server_secret(session, now)
+        sessions.configure(info={SESSION_INFO_KEY: secret})
         return cls(
             engine,
             sessions,

@@ -103,6 +103,7 @@ from quiz.services.practice import (
 )
 from quiz.services.study import answer_card, next_card
 from quiz.store.models import MODE_EXAM, MODE_HOMEWORK, ROLE_INSTRUCTOR, Assignment
+from quiz.store.server_secret import session_secret
 
 TARGET_PAGE_P95_MS = 1000.0
 TARGET_NEXT_ITEM_P95_MS = 300.0
@@ -450,12 +451,13 @@ def add_assignments(
         for number, student in enumerate(students):
             at = spec.opens_at + timedelta(hours=2 + number)
             for item in assignment.items:
-                first = variant(item, assignment.mode, student.user_id, 1)
+                secret = session_secret(session)
+                first = variant(item, assignment.mode, student.user_id, 1, secret)
                 right_at_once = (number + item.position) % 3 == 0
                 raw = first.answer if right_at_once else wrong_answer(first)
                 submit_assignment_answer(session, student, assignment_id, item.id, raw, at)
                 if not right_at_once:
-                    second = variant(item, assignment.mode, student.user_id, 2)
+                    second = variant(item, assignment.mode, student.user_id, 2, secret)
                     later = at + timedelta(minutes=10)
                     submit_assignment_answer(
                         session, student, assignment_id, item.id, second.answer, later
@@ -604,7 +606,7 @@ def exercise_on_screen(page: Any) -> Exercise:
     found = EXERCISE_CAPTION.search(caption)
     if found is None:
         raise RuntimeError(f"no exercise caption on the Study page: {caption!r}")
-    return make_exercise(found[1], int(found[2]), int(found[3]))
+    return get_family(found[1]).make(int(found[2]), int(found[3]))
 
 
 def flashcard_step(page: Any, answered: int) -> float:

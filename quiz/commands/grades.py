@@ -6,15 +6,19 @@ stride assignment list                    id, title, mode, opens, due, items, st
 
 The command is run by the server's administrator, so it acts as a system instructor
 (:data:`CLI_ACTOR`). The database is the one ``Stride.open()`` finds (``STRIDE_DATABASE_URL`` or
-``STRIDE_DATA_DIR``).
+``STRIDE_DATA_DIR``). Titles and names are printed with control characters escaped
+(:func:`quiz.text_safety.terminal_text`); the CSV is written only its owner can read.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from quiz.services.access import COMMAND_LINE as CLI_ACTOR
+from quiz.store.private_files import private_text_file
+from quiz.text_safety import terminal_text
 
 
 def add_grades_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -59,7 +63,7 @@ def _grades_export(args: argparse.Namespace, _extra: list[str]) -> int:
         return 1
     finally:
         stride.close()
-    with open(args.output, "w", encoding="utf-8", newline="") as file:
+    with private_text_file(Path(args.output), newline="") as file:
         file.write(grades_csv(book))
     students, items = len(book.rows), len(book.items)
     print(
@@ -85,11 +89,13 @@ def _grades_regrade(args: argparse.Namespace, _extra: list[str]) -> int:
         stride.close()
     for change in report.changes:
         print(
-            f"{change.username}: item {change.position}, attempt {change.attempt_number}: "
+            f"{terminal_text(change.username)}: item {change.position}, "
+            f"attempt {change.attempt_number}: "
             f"score {change.old_score:.2f} → {change.new_score:.2f}"
         )
     for total in report.total_changes:
-        print(f"{total.username}: total {total.old_total:.2f} → {total.new_total:.2f}")
+        name = terminal_text(total.username)
+        print(f"{name}: total {total.old_total:.2f} → {total.new_total:.2f}")
     print(report.summary())
     return 0
 
@@ -111,6 +117,6 @@ def _assignment_list(_args: argparse.Namespace, _extra: list[str]) -> int:
     for s in summaries:
         print(
             f"{s.assignment_id:>4}  {s.mode:<8}  opens {when(s.opens_at)}  due {when(s.due_at)}  "
-            f"{s.items:>3} items  {s.students or 0:>4} students  {s.title}"
+            f"{s.items:>3} items  {s.students or 0:>4} students  {terminal_text(s.title)}"
         )
     return 0

@@ -7,9 +7,13 @@ stride user import ROSTER.csv -o PASSWORDS.csv                one-time passwords
 stride user list                                              username, role, state
 stride user reset-password NAME [--password-stdin]            a one-time password, printed once
 stride user deactivate NAME | activate NAME
+stride user throttled                                         sign-ins slowed or limited now
+stride user unlock NAME | --address ADDRESS                   clear them at once
 
 Passwords are never echoed or logged; a generated one is printed once (``add``, ``reset``) or
-written once to a file only its owner can read (``import``).
+written once to a file only its owner can read (``import``). Names and addresses are printed
+with control characters escaped (:func:`quiz.text_safety.terminal_text`), so a display name
+cannot send escape sequences to the administrator's terminal.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pathlib import Path
 
 from quiz.services.access import COMMAND_LINE
 from quiz.store.models import ROLES
+from quiz.text_safety import spreadsheet_row, terminal_text
 
 
 def add_user_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -87,6 +92,18 @@ def add_user_commands(commands: argparse._SubParsersAction) -> None:  # type: ig
         command.add_argument("name")
         command.set_defaults(handler=_user_set_active, active=active)
 
+    throttled = sub.add_parser(
+        "throttled", help="accounts and addresses whose sign-ins are slowed or limited now"
+    )
+    throttled.set_defaults(handler=_user_throttled)
+    unlock = sub.add_parser(
+        "unlock", help="clear an account's (or an address's) failed sign-ins: it may try at once"
+    )
+    target = unlock.add_mutually_exclusive_group(required=True)
+    target.add_argument("name", nargs="?", help="the account's username")
+    target.add_argument("--address", help="a client address instead (e.g. a school's NAT)")
+    unlock.set_defaults(handler=_user_unlock)
+
 
 def _read_password(from_stdin: bool) -> str | None:
     """The password from standard input or a prompt (typed twice); None after a message."""
@@ -140,11 +157,11 @@ def _user_add(args: argparse.Namespace, _extra: list[str]) -> int:
                 email=args.email,
             )
     except AccountError as error:
-        print(f"stride: {error}; nothing was created", file=sys.stderr)
+        print(terminal_text(f"stride: {error}; nothing was created"), file=sys.stderr)
         return 1
     finally:
         stride.close()
-    print(f"created {account.role} {account.username}{_email(account.email)}")
+    print(f"created {account.role} {terminal_text(account.username + _email(account.email))}")
     if password is None:
         print("no password: signs in with single sign-on (STRIDE_AUTH=oidc)")
     if generated:
@@ -165,7 +182,7 @@ def _user_import(args: argparse.Namespace, _extra: list[str]) -> int:
         return 1
     except RosterError as error:
         for problem in error.problems:
-            print(f"{args.roster}: {problem}", file=sys.stderr)
+            print(terminal_text(f"{args.roster}: {problem}"), file=sys.stderr)
         print("nothing was imported", file=sys.stderr)
         return 1
     out = Path(args.passwords_out)
@@ -182,18 +199,18 @@ def _user_import(args: argparse.Namespace, _extra: list[str]) -> int:
             created, skipped = create_accounts(session, COMMAND_LINE, rows, utc_now())
             writer = csv.writer(handle)
             writer.writerow(["username", "role", "one_time_password"])
-            writer.writerows((c.username, c.role, c.password) for c in created)
+            writer.writerows(spreadsheet_row((c.username, c.role, c.password)) for c in created)
             handle.flush()  # on disk before the accounts are committed, or neither
             os.fsync(handle.fileno())
     except (AccountError, OSError) as error:
         out.unlink(missing_ok=True)
-        print(f"stride: {error}; nothing was imported", file=sys.stderr)
+        print(terminal_text(f"stride: {error}; nothing was imported"), file=sys.stderr)
         return 1
     finally:
         stride.close()
     print(f"created {len(created)} accounts; one-time passwords are in {out}")
     if skipped:
-        print(f"skipped {len(skipped)} existing: {', '.join(skipped)}")
+        print(f"skipped {len(skipped)} existing: {terminal_text(', '.join(skipped))}")
     return 0
 
 
@@ -214,8 +231,8 @@ def _user_list(_args: argparse.Namespace, _extra: list[str]) -> int:
         if account.must_change_password:
             flags.append("one-time password")
         suffix = f"  ({', '.join(flags)})" if flags else ""
-        name = f"{account.display_name}{_email(account.email)}".strip()
-        print(f"{account.username:<24} {account.role:<10} {name}{suffix}".rstrip())
+        name = terminal_text(f"{account.display_name}{_email(account.email)}".strip())
+        print(f"{terminal_text(account.username):<24} {account.role:<10} {name}{suffix}".rstrip())
     return 0
 
 
@@ -240,12 +257,13 @@ def _user_reset(args: argparse.Namespace, _extra: list[str]) -> int:
                 return 1
             if password is None:
                 password = reset_password(session, COMMAND_LINE, account.user_id, utc_now())
-                print(f"one-time password for {account.username} (shown once): {password}")
+                name = terminal_text(account.username)
+                print(f"one-time password for {name} (shown once): {password}")
             else:
                 set_password(session, COMMAND_LINE, account.user_id, password)
-                print(f"password of {account.username} changed")
+                print(f"password of {terminal_text(account.username)} changed")
     except AccountError as error:
-        print(f"stride: {error}; nothing was changed", file=sys.stderr)
+        print(terminal_text(f"stride: {error}; nothing was changed"), file=sys.stderr)
         return 1
     finally:
         stride.close()
@@ -265,9 +283,60 @@ def _user_set_active(args: argparse.Namespace, _extra: list[str]) -> int:
                 return 1
             set_active(session, COMMAND_LINE, account.user_id, args.active)
     except AccountError as error:
-        print(f"stride: {error}", file=sys.stderr)
+        print(terminal_text(f"stride: {error}"), file=sys.stderr)
         return 1
     finally:
         stride.close()
-    print(f"{account.username} {'activated' if args.active else 'deactivated'}")
+    print(f"{terminal_text(account.username)} {'activated' if args.active else 'deactivated'}")
+    return 0
+
+
+def _user_throttled(_args: argparse.Namespace, _extra: list[str]) -> int:
+    from quiz.runtime import Stride
+    from quiz.scheduling import utc_now
+    from quiz.services.throttle import list_throttled
+
+    stride = Stride.open()
+    try:
+        with stride.transaction() as session:
+            rows = list_throttled(session, COMMAND_LINE, utc_now(), stride.auth)
+    finally:
+        stride.close()
+    if not rows:
+        print("no account or address is being slowed down now")
+    for row in rows:
+        what = f"{row.kind} {terminal_text(row.name)}"
+        parts = [f"{row.failures} failures this hour"]
+        parts += [
+            f"waits from {terminal_text(c.address or 'a known browser')} until "
+            f"{c.until:%Y-%m-%d %H:%M:%S} UTC"
+            for c in row.slowed
+        ]
+        if row.guarded_until is not None:
+            parts.append(f"known browsers only until {row.guarded_until:%Y-%m-%d %H:%M:%S} UTC")
+        print(f"{what}: {'; '.join(parts)}")
+    return 0
+
+
+def _user_unlock(args: argparse.Namespace, _extra: list[str]) -> int:
+    from quiz.runtime import Stride
+    from quiz.services.accounts import find_account
+    from quiz.services.throttle import unlock_account, unlock_address
+
+    stride = Stride.open()
+    try:
+        with stride.transaction() as session:
+            if args.address is not None:
+                cleared = unlock_address(session, COMMAND_LINE, args.address)
+                what = f"address {terminal_text(args.address.strip())}"
+            else:
+                account = find_account(session, COMMAND_LINE, args.name)
+                if account is None:
+                    print(f"stride: no account {terminal_text(args.name)!r}", file=sys.stderr)
+                    return 1
+                cleared = unlock_account(session, COMMAND_LINE, account.username)
+                what = terminal_text(account.username)
+    finally:
+        stride.close()
+    print(f"{what} unlocked" if cleared else f"{what} was not being slowed down")
     return 0

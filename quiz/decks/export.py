@@ -7,7 +7,11 @@
   space, a quote, ``=`` or a brace get ``_`` in their place.
 * :func:`to_anki_text` writes Anki's "Notes in Plain Text" with headers (``#separator:tab``,
   ``#html:true``, ``#deck:``, ``#columns:``, ``#guid column:``, ``#tags column:``); fields are
-  HTML with MathJax maths (:func:`quiz.decks.anki_html.markdown_to_anki_html`).
+  HTML with MathJax maths (:func:`quiz.decks.anki_html.markdown_to_anki_html`). The file opens in
+  a spreadsheet too, so no cell starts as a formula (:mod:`quiz.text_safety`): a field whose HTML
+  starts with ``=``, ``+``, ``-``, ``@``... has that character written as a character reference
+  (``&#61;``: Anki shows ``=``, and importing the file back gives the same card), and a GUID or
+  tags cell starting with one gets a leading ``'``.
 * :func:`write_apkg` writes an ``.apkg`` through ``genanki``: one "Front/Back" note type and one
   deck whose ids are derived from the deck title (so re-exports update the same deck in Anki).
 
@@ -37,6 +41,7 @@ from quiz.decks.anki_html import markdown_to_anki_html
 from quiz.decks.fences import closes_fence, fence_opening
 from quiz.decks.identity import card_keys
 from quiz.decks.model import IntRange, ParsedCard, ParsedDeck
+from quiz.text_safety import spreadsheet_cell, spreadsheet_html_cell
 
 EXPORT_FORMATS = ("apkg", "csv", "md")
 NOTE_TYPE_NAME = "Stride Front/Back"
@@ -165,10 +170,10 @@ def to_anki_text(deck: ParsedDeck) -> str:
     ]
     for card, guid in zip(flash, anki_guids(flash), strict=True):
         fields = [
-            guid,
-            markdown_to_anki_html(card.front),
-            markdown_to_anki_html(card.back),
-            " ".join(_anki_tag(tag) for tag in card.tags),
+            spreadsheet_cell(guid),
+            spreadsheet_html_cell(markdown_to_anki_html(card.front)),
+            spreadsheet_html_cell(markdown_to_anki_html(card.back)),
+            spreadsheet_cell(" ".join(_anki_tag(tag) for tag in card.tags)),
         ]
         lines.append("\t".join(_quoted(field) for field in fields))
     return "\n".join(lines) + "\n"

@@ -53,13 +53,24 @@ def satisfies(params: Mapping[str, Any], constraints: Mapping[str, ParameterValu
 
 
 def make_constrained(
-    family: Family, seed: int, difficulty: int, constraints: Mapping[str, ParameterValues]
+    family: Family,
+    seed: int,
+    difficulty: int,
+    constraints: Mapping[str, ParameterValues],
+    *,
+    seed_bits: int = 31,
 ) -> Exercise:
     """The first variant that meets ``constraints``: for :data:`TRIES` seeds derived from
     ``seed``, then for the seeds validation samples (``0`` to ``SAMPLES - 1``), so an entry that
-    :func:`unmet` accepted always gets one."""
+    :func:`unmet` accepted always gets one.
+
+    A derived seed changes only the low ``seed_bits`` bits of ``seed`` and keeps the bits above
+    them (up to bit 30): with ``seed_bits=30`` an assignment's seeds keep their bit 30, so its
+    variants stay out of Practice's seeds (:mod:`quiz.services.assignments`)."""
     tries = TRIES if constraints else 1
-    derived = ((seed + attempt * _SEED_STEP) & 0x7FFFFFFF for attempt in range(tries))
+    low = (1 << seed_bits) - 1
+    high = seed & 0x7FFFFFFF & ~low
+    derived = (high | ((seed + attempt * _SEED_STEP) & low) for attempt in range(tries))
     for candidate in itertools.chain(derived, range(SAMPLES if constraints else 0)):
         exercise = family.make(candidate, difficulty)
         if satisfies(exercise.params, constraints):

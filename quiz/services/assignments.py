@@ -17,13 +17,26 @@ id) but do not submit answers.
 **When.** Answers are accepted from ``opens_at`` to ``due_at``, both included. Before ``opens_at``
 a student cannot open the assignment; after ``due_at`` it is closed.
 
-**Variants.** The problem a student sees for an item is seeded by
-``sha256("assignment:{assignment_id}:{user_id}:{item_id}:{attempt}")`` (first 4 bytes, 31 bits):
-in *homework* mode each attempt ``k = 1, 2, …`` gets a new variant; in *exam* mode the attempt is
-left out of the hash (``…:{item_id}:exam``), so each student has one variant per item. The
-variant is ``make_constrained(family, seed, difficulty, item params)``; the stored
-``Submission.seed`` is the seed of the variant actually shown (``Exercise.seed``), so
-``family.make(seed, difficulty)`` regenerates it exactly for regrading.
+**Variants.** The problem a student sees for an item is seeded by a keyed hash,
+``HMAC-SHA256(server secret, "stride/assignment-variant/v1:{assignment_id}:{user_id}:{item_id}:
+{attempt}")`` (:func:`assignment_seed`; the secret is :mod:`quiz.store.server_secret`), so no one
+without the secret can compute a variant's seed, and with it the problem and its solution. In
+*homework* mode each attempt ``k = 1, 2, …`` gets a new variant; in *exam* mode the attempt is
+``exam``, so each student has one variant per item. The variant is ``make_constrained(family,
+seed, difficulty, item params)``; the stored ``Submission.seed`` is the seed of the variant
+actually shown (``Exercise.seed``), so ``family.make(seed, difficulty)`` regenerates it exactly
+for regrading, and rotating the secret changes only variants not yet answered.
+
+**Seeds of their own.** Assignment seeds have bit 30 set (``2**30 … 2**31 − 1``), and so do the
+seeds tried to meet an item's parameter ranges; Practice takes only seeds below ``2**30``
+(:data:`quiz.services.practice.PRACTICE_SEEDS`), so a Practice link can never show an
+assignment's variant. A seed is never shown to a student, in a page or in a URL. (One exception
+is inherent: parameter ranges so narrow that none of the :data:`~quiz.exercises.constraints.TRIES`
+seeds tried meets them fall back to the variants that deck validation samples, seeds
+``0 … SAMPLES − 1``; such an item gives every student the same public variant.)
+
+**Answers.** An answer longer than :data:`~quiz.services.answer_limits.MAX_STORED_ANSWER_CHARS`
+is refused like a format error: not graded, not stored, no attempt used.
 
 **Attempts.** At most ``max_attempts`` graded answers per item (1–20). An answer the grader cannot
 read (a format error) is returned to the student, not recorded, and uses no attempt. Attempt
@@ -54,6 +67,7 @@ time: out of attempts only, so the status reveals nothing), ``due soon`` when ``
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import math
 from collections.abc import Sequence
@@ -65,12 +79,14 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quiz.exercises.base import DIFFICULTIES, Exercise, grade_exercise
+from quiz.decks.model import side_problems
+from quiz.exercises.base import DIFFICULTIES, Exercise
 from quiz.exercises.constraints import make_constrained, params_from_json
 from quiz.exercises.registry import FAMILIES, get_family
 from quiz.grading import Grade
 from quiz.scheduling import utc_now
 from quiz.services.access import Actor, PermissionDenied, require_instructor
+from quiz.services.answer_limits import grade_answer
 from quiz.store.models import (
     ASSIGNMENT_MODES,
     CARD_KIND_EXERCISE,
@@ -83,8 +99,13 @@ from quiz.store.models import (
     Submission,
     User,
 )
+from quiz.store.server_secret import session_secret
 
 SEED_MASK = 2**31 - 1
+"""Seeds are stored in 31 bits (``Submission.seed``)."""
+ASSIGNMENT_SEED_BIT = 2**30
+"""Set in every assignment seed, never in a Practice seed: the two seed spaces are disjoint."""
+_VARIANT_DOMAIN = b"stride/assignment-variant/v1"
 DEFAULT_CREDIT_SCHEDULE = (1.0, 0.7, 0.5)
 MAX_ATTEMPTS = 20
 MAX_POINTS = 1000.0
@@ -285,25 +306,42 @@ class SubmissionResult:
 
 
 def assignment_seed(
-    assignment_id: int, user_id: int, item_id: int, attempt_number: int | None
+    secret: bytes, assignment_id: int, user_id: int, item_id: int, attempt_number: int | None
 ) -> int:
     """The seed of a student's variant; ``attempt_number=None`` is the exam's single variant.
 
-    ``sha256("assignment:{assignment_id}:{user_id}:{item_id}:{attempt_number or 'exam'}")``, first
-    4 bytes, masked to 31 bits: stable across runs and machines, different for every student.
+    ``HMAC-SHA256(secret, "stride/assignment-variant/v1:{assignment_id}:{user_id}:{item_id}:
+    {attempt_number or 'exam'}")``, first 4 bytes, in ``[2**30, 2**31)`` (bit 30 set, see
+    :data:`ASSIGNMENT_SEED_BIT`): stable for one secret, different for every student, and not
+    computable without the secret.
     """
-    attempt = "exam" if attempt_number is None else str(attempt_number)
-    digest = hashlib.sha256(f"assignment:{assignment_id}:{user_id}:{item_id}:{attempt}".encode())
-    return int.from_bytes(digest.digest()[:4], "big") & SEED_MASK
+    if not secret:
+        raise ValueError("assignment seeds need the server secret")
+    attempt = "exam" if attempt_number is None else str(int(attempt_number))
+    parts = (str(int(n)) for n in (assignment_id, user_id, item_id))
+    message = b":".join([_VARIANT_DOMAIN, *(p.encode() for p in parts), attempt.encode()])
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    low = int.from_bytes(digest[:4], "big") & (ASSIGNMENT_SEED_BIT - 1)
+    return ASSIGNMENT_SEED_BIT | low
 
 
-def variant(item: AssignmentItem, mode: str, user_id: int, attempt_number: int) -> Exercise:
-    """The variant ``user_id`` answers at ``attempt_number`` (any attempt in exam mode: one)."""
+def variant(
+    item: AssignmentItem, mode: str, user_id: int, attempt_number: int, secret: bytes
+) -> Exercise:
+    """The variant ``user_id`` answers at ``attempt_number`` (any attempt in exam mode: one).
+
+    Every seed tried to meet the item's parameter ranges keeps bit 30, so the variant's own
+    seed (``Exercise.seed``, stored with a submission) is outside Practice's seeds too."""
     seed = assignment_seed(
-        item.assignment_id, user_id, item.id, None if mode == MODE_EXAM else attempt_number
+        secret,
+        item.assignment_id,
+        user_id,
+        item.id,
+        None if mode == MODE_EXAM else attempt_number,
     )
     constraints = params_from_json(json.loads(item.params or "{}"))
-    return make_constrained(get_family(item.family), seed, item.difficulty, constraints)
+    family = get_family(item.family)
+    return make_constrained(family, seed, item.difficulty, constraints, seed_bits=30)
 
 
 def regenerate(item: AssignmentItem, seed: int) -> Exercise:
@@ -480,6 +518,11 @@ def _spec_problems(session: Session, spec: AssignmentSpec) -> list[str]:
         problems.append(
             f"The title is {len(title)} characters long; at most {MAX_TITLE_CHARS} are allowed."
         )
+    if isinstance(spec.instructions, str):  # shown as card text is: the same size limits
+        problems += [
+            f"{problem.message[0].upper()}{problem.message[1:]}."
+            for problem in side_problems("the instructions text", spec.instructions, 0)
+        ]
     if spec.mode not in ASSIGNMENT_MODES:
         problems.append(f"The mode must be 'homework' or 'exam'; got {spec.mode!r}.")
     problems += _time_problems(spec.opens_at, spec.due_at)
@@ -763,8 +806,9 @@ def open_assignment(
         .order_by(Submission.item_id, Submission.attempt_number)
     ):
         submissions.setdefault(submission.item_id, []).append(submission)
+    secret = session_secret(session)
     views = tuple(
-        _item_view(assignment, item, actor.user_id, submissions[item.id], reveal)
+        _item_view(assignment, item, actor.user_id, submissions[item.id], reveal, secret)
         for item in assignment.items
     )
     done = bool(views) and all(v.attempts_left == 0 or (reveal and bool(v.correct)) for v in views)
@@ -794,6 +838,7 @@ def _item_view(
     user_id: int,
     submissions: list[Submission],
     reveal: bool,
+    secret: bytes,
 ) -> ItemView:
     used = len(submissions)
     left = max(assignment.max_attempts - used, 0)
@@ -820,7 +865,7 @@ def _item_view(
         family=item.family,
         family_title=family_title(item.family),
         difficulty=item.difficulty,
-        exercise=variant(item, assignment.mode, user_id, shown_attempt),
+        exercise=variant(item, assignment.mode, user_id, shown_attempt, secret),
         attempts_used=used,
         attempts_left=left,
         credit=best if reveal else None,
@@ -873,8 +918,9 @@ def submit_assignment_answer(
             f"{item.position}; no more answers are accepted for it."
         )
     attempt_number = used + 1
-    exercise = variant(item, assignment.mode, actor.user_id, attempt_number)
-    grade = grade_exercise(get_family(item.family), exercise, raw_answer)
+    secret = session_secret(session)
+    exercise = variant(item, assignment.mode, actor.user_id, attempt_number, secret)
+    grade = grade_answer(get_family(item.family), exercise, raw_answer)
     if grade.format_error is not None:
         return SubmissionResult(
             recorded=False,

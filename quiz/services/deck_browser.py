@@ -24,7 +24,14 @@ from sqlalchemy.orm import Session
 
 from quiz.config import StudySettings
 from quiz.decks.identity import CONTENT_KEY_PREFIX
-from quiz.decks.model import DeckFormatError, DeckProblem, ExerciseEntry, ParsedCard, ParsedDeck
+from quiz.decks.model import (
+    DeckFormatError,
+    DeckProblem,
+    ExerciseEntry,
+    ParsedCard,
+    ParsedDeck,
+    side_problems,
+)
 from quiz.decks.problems import check_deck_bytes
 from quiz.decks.reader import detect_format, parse_deck_bytes
 from quiz.exercises.constraints import params_from_json
@@ -49,8 +56,6 @@ STATE_RELEARNING = "relearning"
 STATE_SUSPENDED = "suspended"
 STATES = (STATE_NEW, STATE_LEARNING, STATE_REVIEW, STATE_RELEARNING, STATE_SUSPENDED)
 """Card states a search can filter on; ``learning`` also matches relearning cards."""
-
-MAX_SIDE_CHARS = 100_000
 
 
 # --- results -----------------------------------------------------------------------------------
@@ -402,7 +407,9 @@ def update_card(
     """Save new text and tags for ``card_id``; True when anything changed.
 
     The card keeps its row, key (explicit or content-derived), schedules and review history.
-    Raises :class:`CardEditError` for an empty side or over-long text and
+    Raises :class:`CardEditError` for an empty side or one an import would refuse (over
+    :data:`~quiz.decks.model.MAX_SIDE_CHARS` characters, lists or quotes nested deeper than
+    :data:`~quiz.decks.model.MAX_NESTING`: :func:`~quiz.decks.model.side_problems`), and
     :class:`CardNotFoundError` when the card is gone. Instructors only: cards are shared.
     """
     require_instructor(actor, "edit cards")
@@ -413,12 +420,10 @@ def update_card(
     for name, side in (("front", front), ("back", back)):
         if not side:
             raise CardEditError(f"the {name} is empty; a card needs text on both sides")
-        if len(side) > MAX_SIDE_CHARS:
-            raise CardEditError(
-                f"the {name} has {len(side):,} characters; at most {MAX_SIDE_CHARS:,} are allowed"
-            )
         if "\x00" in side:
             raise CardEditError(f"the {name} holds a NUL character; expected plain text")
+        if problems := side_problems(f"the {name}", side, 0):  # the rules of an import
+            raise CardEditError(problems[0].message)
     joined = " ".join(normalise_tags(tags))
     if (card.front, card.back, card.tags) == (front, back, joined):
         return False

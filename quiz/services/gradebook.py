@@ -17,8 +17,9 @@ Rules (the scoring itself is in :mod:`quiz.services.assignments`):
   answer again and recomputes its credit with the assignment's rule; rows whose score, credit,
   correctness or mistake changed are updated and reported, with the totals that changed. An
   answer the grader can no longer read scores 0.
-* The CSV guards against formula injection: a cell starting with ``=``, ``+``, ``-``, ``@``, a tab
-  or a carriage return gets a leading ``'``.
+* The CSV guards against formula injection: a text cell starting with ``=``, ``+``, ``-``, ``@``,
+  a tab or a carriage return gets a leading ``'`` (:func:`quiz.text_safety.spreadsheet_cell`);
+  the numbers are written as they are.
 """
 
 from __future__ import annotations
@@ -54,9 +55,9 @@ from quiz.store.models import (
     Submission,
     User,
 )
+from quiz.text_safety import spreadsheet_row
 
 TOP_MISTAKES = 5
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -363,22 +364,15 @@ def grades_csv(book: Gradebook) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     header = ["username", "display_name", *(item.label for item in book.items), "total", "max"]
-    writer.writerow([_safe_cell(cell) for cell in header])
+    writer.writerow(spreadsheet_row(header))
     for row in book.rows:
-        cells = [
-            row.username,
-            row.display_name,
+        numbers = [
             *("" if p is None else _number(p) for p in row.points),
             _number(row.total),
             _number(book.max_total),
         ]
-        writer.writerow([_safe_cell(cell) for cell in cells])
+        writer.writerow([*spreadsheet_row((row.username, row.display_name)), *numbers])
     return out.getvalue()
-
-
-def _safe_cell(text: str) -> str:
-    """Prefix ``'`` to a cell a spreadsheet would read as a formula (CSV injection)."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def _number(value: float) -> str:

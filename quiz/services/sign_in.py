@@ -1,41 +1,37 @@
 """Signing in and out: throttled password checks and server-side sessions.
 
-Throttling (rows in ``sign_in_throttle``, so every server replica sees them): failures are counted
-per account and per client address within ``lockout_window``. From the third failure on, each
-one makes the next try wait (2 s, 4 s, 8 s … up to 60 s); ``lockout_failures`` failures lock the
-account, and ``client_lockout_failures`` lock the client address, for ``lockout_duration``. While
-a key is waiting or locked, attempts are refused without checking the password and without
-counting. A success clears the account's count (not the client's, so one good account cannot be
-used to reset guessing from that address).
+Throttling (:mod:`quiz.services.throttle`): failures slow down the client that makes them — the
+account tried from that address, or from that known browser — with a wait that doubles after
+two free failures (2 s, 4 s … at most 15 minutes); an account whose hourly budget of failures is
+spent, or an address whose (much larger) budget is, takes passwords only from browsers that
+signed in to the account before (a ``stride_device`` cookie) until the hour ends. Nothing locks
+an account for its owner: the right password from a client that has not been failing is
+checked as usual. A refused attempt is neither checked nor counted; instructors list and clear
+what is held back (``stride user throttled`` / ``unlock``, the People page).
 
 Sessions: a random 256-bit token is handed to the browser session; the database keeps only its
-SHA-256. A session ends after ``session_idle`` without use, ``session_lifetime`` after sign-in, at
-sign-out, and when the user's password changes or the account is deactivated.
+SHA-256. A session ends after ``session_idle`` without use, ``session_lifetime`` after sign-in,
+at sign-out, and when the user's password changes or the account is deactivated.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import math
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, String, bindparam, delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quiz.config import AuthSettings
+from quiz.services import throttle
 from quiz.services.access import Actor
 from quiz.services.passwords import hash_password, needs_rehash, verify_password
-from quiz.store.models import AuthSession, SignInThrottle, User
+from quiz.store.models import AuthSession, User
 
-SCOPE_ACCOUNT = "account"
-SCOPE_CLIENT = "client"
-FREE_FAILURES = 2
-MAX_DELAY = timedelta(seconds=60)
 TOUCH_EVERY = timedelta(seconds=60)  # write last_seen at most this often per session
 WRONG_CREDENTIALS = "Wrong username or password."
 
@@ -48,6 +44,9 @@ class SignInResult:
     actor: Actor | None = None
     must_change_password: bool = False
     message: str = ""
+    device: str | None = None
+    """After a password sign-in: the token for the browser's ``stride_device`` cookie (it marks
+    the browser as a known one of the account, see :mod:`quiz.services.throttle`)."""
 
     @property
     def ok(self) -> bool:
@@ -76,14 +75,18 @@ def sign_in(
     client: str,
     now: datetime,
     settings: AuthSettings,
+    *,
+    device: str | None = None,
 ) -> SignInResult:
     """Check a password under the throttle; on success start a session and return its token.
 
-    In one transaction: :func:`read_sign_in`, :func:`check_password`, :func:`record_sign_in`.
-    The server's sign-in route runs them apart (a read, argon2 with no connection held, then a
-    short write), so a sign-in holds neither a pooled connection nor the write lock for the
-    25 ms of argon2."""
-    facts = read_sign_in(session, username, client, now)
+    ``client`` is the address the request came from; ``device`` the token of the browser's
+    ``stride_device`` cookie, if it sent one (a known browser of the account is throttled on its
+    own and past the account's and the address's budgets). In one transaction:
+    :func:`read_sign_in`, :func:`check_password`, :func:`record_sign_in`. The server's sign-in
+    route runs them apart (a read, argon2 with no connection held, then a short write), so a
+    sign-in holds neither a pooled connection nor the write lock for the 25 ms of argon2."""
+    facts = read_sign_in(session, username, client, now, device=device)
     return record_sign_in(session, check_password(facts, password), now, settings)
 
 
@@ -98,6 +101,10 @@ class SignInFacts:
     user_id: int | None = None
     stored_hash: str | None = None
     """The active account's hash (None: no such account, deactivated, or no password)."""
+    device: str | None = None
+    """The token of the browser's ``stride_device`` cookie, as sent."""
+    known_device: str | None = None
+    """The token's hash when the browser is a known one of this account."""
 
 
 @dataclass(frozen=True)
@@ -112,16 +119,20 @@ class PasswordCheck:
     """The account the password opened (None: wrong name or password)."""
     new_hash: str | None = None
     """The password hashed with today's parameters, when the stored hash is older."""
+    device: str | None = None
+    known_device: str | None = None
 
 
-def read_sign_in(session: Session, username: str, client: str, now: datetime) -> SignInFacts:
+def read_sign_in(
+    session: Session, username: str, client: str, now: datetime, *, device: str | None = None
+) -> SignInFacts:
     """The first, short phase of a sign-in (a read): the throttle's refusal if it has one, else
     the account's stored hash."""
     name = normalise_username(username)[:200]
-    address = (client or "unknown")[:200]
-    for scope, key in ((SCOPE_ACCOUNT, name), (SCOPE_CLIENT, address)):
-        if refusal := _refusal(_throttle_row(session, scope, key, now), now):
-            return SignInFacts(name, address, refusal=refusal)
+    known = throttle.known_device(session, name, device, now) if name else None
+    who = throttle.Client.of(name, client, known)
+    if refusal := throttle.refusal(session, who, now):
+        return SignInFacts(name, who.address, refusal=refusal)
     found = (
         session.execute(
             select(User.id, User.password_hash, User.active).where(User.username == name)
@@ -130,9 +141,16 @@ def read_sign_in(session: Session, username: str, client: str, now: datetime) ->
         else None
     )
     if found is None:
-        return SignInFacts(name, address)
+        return SignInFacts(name, who.address, device=device, known_device=known)
     user_id, stored_hash, active = found
-    return SignInFacts(name, address, user_id=user_id, stored_hash=stored_hash if active else None)
+    return SignInFacts(
+        name,
+        who.address,
+        user_id=user_id,
+        stored_hash=stored_hash if active else None,
+        device=device,
+        known_device=known,
+    )
 
 
 def check_password(facts: SignInFacts, password: str) -> PasswordCheck:
@@ -142,39 +160,44 @@ def check_password(facts: SignInFacts, password: str) -> PasswordCheck:
     if facts.refusal is not None:
         return PasswordCheck(facts.username, facts.client, refusal=facts.refusal)
     matches = verify_password(facts.stored_hash, password)  # False whenever it is None
+    found = PasswordCheck(
+        facts.username, facts.client, device=facts.device, known_device=facts.known_device
+    )
     if facts.stored_hash is None or not matches:
-        return PasswordCheck(facts.username, facts.client)
+        return found
     new_hash = hash_password(password) if needs_rehash(facts.stored_hash) else None
-    return PasswordCheck(facts.username, facts.client, user_id=facts.user_id, new_hash=new_hash)
+    return replace(found, user_id=facts.user_id, new_hash=new_hash)
 
 
 def record_sign_in(
     session: Session, check: PasswordCheck, now: datetime, settings: AuthSettings
 ) -> SignInResult:
-    """The short write phase: count a failure (with the delay and lockout rules) or, for a
-    password that matched, clear the account's count and start a session. The throttle rows
-    are read again here, so a lock another attempt set meanwhile still refuses this one."""
+    """The short write phase: count a failure (the waits and budgets of
+    :mod:`quiz.services.throttle`) or, for a password that matched, forget this client's
+    failures, remember the browser and start a session.
+
+    The throttle is read again here, its rows locked: an attempt that another one made wait
+    meanwhile (concurrent requests) is refused whether its password was right or wrong, and is
+    not counted — so it tells its sender nothing, and parallel guesses gain nothing."""
     if check.refusal is not None:
         return SignInResult(message=check.refusal)
-    keys = ((SCOPE_ACCOUNT, check.username), (SCOPE_CLIENT, check.client))
-    rows = [_throttle_row(session, scope, key, now) for scope, key in keys]
+    who = throttle.Client.of(check.username, check.client, check.known_device)
     user = session.get(User, check.user_id) if check.user_id is not None else None
     if user is None or not user.active:
-        limits = (settings.lockout_failures, settings.client_lockout_failures)
-        counted = [
-            _count_failure(session, row, now, limit, settings)
-            for row, limit in zip(rows, limits, strict=True)
-        ]
-        return SignInResult(message=_failure_message(counted[0], now))
-    for row in rows:
-        if refusal := _refusal(row, now):
-            return SignInResult(message=refusal)
-    if rows[0].id is not None:
-        session.delete(rows[0])
+        throttle.prepare_failure(session, who, now)
+    if refusal := throttle.refusal(session, who, now, lock=True):
+        return SignInResult(message=refusal)
+    if user is None or not user.active:
+        throttle.count_failure(session, who, now, settings)
+        refusal = throttle.refusal(session, who, now)
+        return SignInResult(
+            message=f"{WRONG_CREDENTIALS} {refusal}" if refusal else WRONG_CREDENTIALS
+        )
+    device = throttle.count_success(session, who, check.device, now, settings)
     if check.new_hash is not None:
         user.password_hash = check.new_hash
     token = start_session(session, user, check.client, now, settings)
-    return SignInResult(token, Actor.of(user), user.must_change_password)
+    return SignInResult(token, Actor.of(user), user.must_change_password, device=device)
 
 
 def start_session(
@@ -277,67 +300,3 @@ def end_all_sessions(session: Session, user_id: int, *, keep_token: str | None =
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _throttle_row(session: Session, scope: str, key: str, now: datetime) -> SignInThrottle:
-    row = session.scalar(
-        select(SignInThrottle).where(SignInThrottle.scope == scope, SignInThrottle.key == key)
-    )
-    if row is None:  # not added to the session until a failure needs it stored
-        row = SignInThrottle(scope=scope, key=key, failures=0, window_started_at=now)
-    return row
-
-
-def _refusal(row: SignInThrottle, now: datetime) -> str | None:
-    if row.locked_until is not None and now < row.locked_until:
-        what = "this account" if row.scope == SCOPE_ACCOUNT else "this computer"
-        return (
-            f"Too many failed sign-ins for {what}: try again in {_minutes(row.locked_until - now)}."
-        )
-    if row.retry_after is not None and now < row.retry_after:
-        seconds = math.ceil((row.retry_after - now).total_seconds())
-        return f"Too many failed sign-ins: wait {seconds} s before trying again."
-    return None
-
-
-def _count_failure(
-    session: Session, row: SignInThrottle, now: datetime, limit: int, settings: AuthSettings
-) -> SignInThrottle:
-    """Record one failed sign-in on ``row``, inserting it if it is new; return the stored row.
-
-    When another server inserted the same key meanwhile, the failure is counted on that stored
-    row instead, with the same delay and lockout rules."""
-    _add_failure(row, now, limit, settings)
-    if row.id is None:
-        try:
-            with session.begin_nested():  # another server may have stored this key meanwhile
-                session.add(row)
-        except IntegrityError:
-            row = _throttle_row(session, row.scope, row.key, now)
-            _add_failure(row, now, limit, settings)
-    session.flush()
-    return row
-
-
-def _add_failure(row: SignInThrottle, now: datetime, limit: int, settings: AuthSettings) -> None:
-    """One more failure: a new window when the old one ended, a delay of 2^(n-2) s after the
-    free failures (at most ``MAX_DELAY``), and a lock when ``limit`` failures are reached."""
-    if now - row.window_started_at > settings.lockout_window or row.locked_until is not None:
-        row.failures, row.window_started_at, row.locked_until = 0, now, None
-    row.failures += 1
-    extra = row.failures - FREE_FAILURES
-    row.retry_after = now + min(timedelta(seconds=2**extra), MAX_DELAY) if extra > 0 else None
-    if row.failures >= limit:
-        row.locked_until = now + settings.lockout_duration
-
-
-def _failure_message(account: SignInThrottle, now: datetime) -> str:
-    refusal = _refusal(account, now)
-    if account.locked_until is not None and refusal:
-        return f"{WRONG_CREDENTIALS} {refusal}"
-    return WRONG_CREDENTIALS
-
-
-def _minutes(delta: timedelta) -> str:
-    minutes = max(1, math.ceil(delta.total_seconds() / 60))
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"

@@ -7,7 +7,8 @@ a running server. Copying the file with ``cp`` would not be safe in WAL mode.
 
 * :func:`backup_sqlite` writes the snapshot to a temporary file beside the target, checks it
   (``PRAGMA integrity_check``) and renames it into place, so the target is either absent or a
-  complete, verified backup — never half-written. It refuses to overwrite an existing file.
+  complete, verified backup — never half-written. It refuses to overwrite an existing file. The
+  backup is readable by its owner only (``0600``), as the database is: it holds password hashes.
 * :func:`restore_sqlite` first checks that the source is a Stride database (an SQLite file that
   passes ``integrity_check`` and carries a schema revision this version knows), then saves the
   current database with :func:`backup_sqlite` (nothing is lost if the restore was a mistake),
@@ -25,6 +26,8 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+
+from quiz.store.private_files import create_private_file
 
 PAGES_PER_STEP = 1024
 """Pages copied per backup step: small steps let other connections write in between."""
@@ -67,6 +70,7 @@ def backup_sqlite(database: Path, target: Path) -> int:
         raise BackupError(f"there is no folder {target.parent}")
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
+        create_private_file(partial)  # 0600 before SQLite writes to it: the backup is the data
         with closing(_connect(database)) as source, closing(sqlite3.connect(partial)) as copy:
             source.backup(copy, pages=PAGES_PER_STEP)
             copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file

@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from quiz.store.private_files import private_sqlite_file
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 POOL_SIZE = 20
 POOL_OVERFLOW = 20
@@ -21,7 +23,8 @@ PostgreSQL's default ``max_connections`` (100)."""
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``; for SQLite, create the file's folder and set the pragmas.
+    """Create an engine for ``url``; for SQLite, create the file (``0600``, its folder ``0700``:
+    it holds password hashes and grades; :mod:`quiz.store.private_files`) and set the pragmas.
 
     Every SQLite connection gets WAL journaling (readers don't block the writer), enforced
     foreign keys, and a busy timeout so concurrent writers wait instead of failing at once.
@@ -33,7 +36,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **pool)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(Path(parsed.database).expanduser())  # 0600 before SQLite opens it
     if not parsed.database or parsed.database == ":memory:":
         pool = {}  # one in-memory database per connection: SQLAlchemy picks its own pool
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **pool)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -114,10 +115,13 @@ class AuthSession(Base):
 
 
 class SignInThrottle(Base):
-    """Failed sign-ins counted per account (``scope="account"``) or per client address.
+    """Sign-in throttling (:mod:`quiz.services.throttle`): failures per account tried from one
+    client (``scope="account+client"``), per account, per client address, and the browsers
+    known to an account (``"known-device"``).
 
-    ``failures`` counts failures since ``window_started_at``; ``locked_until`` refuses every
-    attempt under that key until it passes; ``retry_after`` is the slow-down after each failure.
+    ``failures`` counts failures since ``window_started_at``; ``retry_after`` is the wait a
+    client's failures set; ``locked_until`` ends a spent budget (only known browsers until then)
+    or, for a known browser, when it is forgotten.
     """
 
     __tablename__ = "sign_in_throttle"
@@ -130,6 +134,22 @@ class SignInThrottle(Base):
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ServerSecret(Base):
+    """A random key the server keeps to itself, one row per purpose (``name``).
+
+    ``assignment-seeds`` keys the HMAC that seeds each student's assignment variants
+    (:func:`quiz.services.assignments.assignment_seed`). It is made once, on first use, by whichever
+    replica gets there first, and replaced by ``stride secret rotate``; see
+    :mod:`quiz.store.server_secret`.
+    """
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Deck(Base):
@@ -255,6 +275,7 @@ class Attempt(Base):
     __table_args__ = (
         Index("ix_attempts_user_family", "user_id", "family", "created_at"),
         Index("ix_attempts_user_outcome", "user_id", "family", "mistake", "correct", "created_at"),
+        Index("ix_attempts_user_source_time", "user_id", "source", "created_at"),
         UniqueConstraint("user_id", "client_token"),
     )
 

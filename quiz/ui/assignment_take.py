@@ -3,6 +3,10 @@
 Homework shows each graded attempt at once (its score, mistake and worked solution) and the next
 attempt is a new variant; an exam shows only "Answer recorded" until its due time. The service
 enforces every rule; this view only renders what :class:`AssignmentView` allows.
+
+A variant's seed is never shown, to students or in a preview: not in text, not in a URL, and
+not in a widget key (keys reach the browser), so every key here is made of the assignment's and
+the item's ids and the attempt number (:func:`_item_key`).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from quiz.store.models import MODE_EXAM
 from quiz.ui.exercise_view import answer_input, answer_mode, show_grade, show_prompt, show_solution
 from quiz.ui.session import current_actor
 from quiz.ui.state import get_stride
-from quiz.ui.text import escape_markdown
+from quiz.ui.text import escape_markdown, show_user_markdown
 
 FLASH_KEY = "assignment_flash"
 
@@ -45,7 +49,7 @@ def open_in_page(assignment_id: int | None) -> None:
 
 def show_assignment(view: AssignmentView) -> None:
     """The header, the rules in one line, and every item."""
-    st.title(view.title)
+    st.title(escape_markdown(view.title))  # a title is shown literally: no links, images, HTML
     facts = [
         f"{view.mode.capitalize()}",
         f"due {local_time(view.due_at)}",
@@ -61,8 +65,8 @@ def show_assignment(view: AssignmentView) -> None:
             "own; only students can submit.",
             icon=":material/visibility:",
         )
-    if view.instructions:
-        st.markdown(view.instructions)
+    if view.instructions:  # Markdown + KaTeX as card text is: no HTML, no outside images
+        show_user_markdown(view.instructions)
     if view.score is not None:
         st.metric("Your score", f"{view.score:g} / {view.max_score:g}")
     elif view.mode == MODE_EXAM:
@@ -94,15 +98,20 @@ def _show_item(view: AssignmentView, item: ItemView) -> None:
     else:
         if item.attempts_used and view.mode != MODE_EXAM:
             st.caption("A new variant for this attempt:")
-        show_prompt(item.exercise)
+        show_prompt(item.exercise, key=f"{_item_key(view, item)}_tensors")
         if view.accepting and not view.preview:
             _answer_form(view, item)
     if item.attempts:
         _show_attempts(view, item)
 
 
+def _item_key(view: AssignmentView, item: ItemView) -> str:
+    """The widget-key prefix of an item's current attempt (ids only: never the seed)."""
+    return f"assignment_{view.assignment_id}_{item.item_id}_{item.attempts_used}"
+
+
 def _answer_form(view: AssignmentView, item: ItemView) -> None:
-    key = f"assignment_{view.assignment_id}_{item.item_id}_{item.attempts_used}"
+    key = _item_key(view, item)
     started = st.session_state.setdefault(f"{key}_started", time.monotonic())
     mode = answer_mode(item.exercise, key)
     with st.form(f"{key}_form", border=False):
@@ -130,23 +139,24 @@ def _answer_form(view: AssignmentView, item: ItemView) -> None:
         return
     if not result.recorded:
         assert result.grade is not None
-        show_grade(result.grade, item.exercise)  # a format error: no attempt used
+        show_grade(result.grade, item.exercise, key=f"{key}_marks")  # a format error
         return
     st.session_state.setdefault(FLASH_KEY, {})[item.item_id] = (
         result.message,
         result.grade,
         item.exercise,
+        f"{key}_marks",
     )
     st.rerun()
 
 
-def _show_flash(message: str, grade: object, exercise: object) -> None:
+def _show_flash(message: str, grade: object, exercise: object, key: str) -> None:
     """The verdict of the answer just submitted (homework), or only "recorded" (exam)."""
     if grade is None:
         st.info(message, icon=":material/inventory:")
         return
     st.caption(escape_markdown(message))
-    show_grade(grade, exercise)  # type: ignore[arg-type]
+    show_grade(grade, exercise, key=key)  # type: ignore[arg-type]
 
 
 def _show_attempts(view: AssignmentView, item: ItemView) -> None:

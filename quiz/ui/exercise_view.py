@@ -36,7 +36,9 @@ def show_prompt(exercise: Exercise, key: str | None = None) -> None:
 
     The heatmaps are built only while the expander is open (a lazy expander: opening it reruns
     the page or fragment), since building them was most of a page run's cost. ``key`` names the
-    expander (default: from the exercise's family, seed and difficulty)."""
+    expander and prefixes the heatmaps' keys (default: from the exercise's family, seed and
+    difficulty). An assignment passes its own key: widget keys reach the browser, and an
+    assignment variant's seed must not."""
     st.markdown(exercise.prompt)
     if not exercise.tensors:
         return
@@ -52,7 +54,7 @@ def show_prompt(exercise: Exercise, key: str | None = None) -> None:
                     matrix_heatmap(plane, label),
                     config=PLOTLY_CONFIG,
                     width="content",
-                    key=f"prompt_{exercise.family}_{exercise.seed}_{label}",
+                    key=f"{key}_{label}",
                 )
 
 
@@ -109,8 +111,11 @@ def answer_input(exercise: Exercise, key: str, mode: str = "Grid") -> str:
     return "\n\n".join(texts)
 
 
-def show_grade(grade: Grade, exercise: Exercise) -> None:
-    """Verdict, score, the targeted feedback, and per-cell marks (per channel for tensors)."""
+def show_grade(grade: Grade, exercise: Exercise, key: str | None = None) -> None:
+    """Verdict, score, the targeted feedback, and per-cell marks (per channel for tensors).
+
+    ``key`` prefixes the marks' widget keys (default: from the exercise's family and seed; an
+    assignment passes its own, as for :func:`show_prompt`)."""
     if grade.format_error is not None:
         st.warning(escape_markdown(grade.format_error), icon=":material/edit_note:")
         return
@@ -133,7 +138,7 @@ def show_grade(grade: Grade, exercise: Exercise) -> None:
             matrix_heatmap(marks.astype(float), title, marks=marks),
             config=PLOTLY_CONFIG,
             width="content",
-            key=f"marks_{exercise.family}_{exercise.seed}_{index}",
+            key=f"{key or f'marks_{exercise.family}_{exercise.seed}'}_{index}",
         )
 
 

@@ -5,6 +5,11 @@ the server in an HTTP response, ``HttpOnly`` (no script can read it), ``SameSite
 on cross-site sub-requests or POSTs), ``Path=/``, ``Max-Age`` the session's absolute lifetime,
 and ``Secure`` per ``STRIDE_COOKIE_SECURE`` (``auto``: when the request came over HTTPS, directly
 or — from a trusted proxy — per ``X-Forwarded-Proto``). It never appears in a URL.
+
+``stride_device`` marks a browser that has signed in to an account before (a random token; the
+database keeps its SHA-256 per account, :mod:`quiz.services.throttle`): sent only to ``/auth``,
+``HttpOnly``, ``SameSite=Strict``, kept ``known_device_lifetime`` (90 days) and not cleared at
+sign-out — it lets its owner past the throttle's budgets while someone else is guessing.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from quiz.config import AuthSettings
 SESSION_COOKIE = "stride_session"
 CSRF_COOKIE = "stride_csrf"
 CSRF_FIELD = "csrf"
+DEVICE_COOKIE = "stride_device"
+DEVICE_COOKIE_PATH = "/auth"
 
 
 def is_https(connection: HTTPConnection, settings: AuthSettings) -> bool:
@@ -67,6 +74,21 @@ def set_csrf_cookie(
         value,
         max_age=3600,
         path="/",
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookies(connection, settings),
+    )
+
+
+def set_device_cookie(
+    response: Response, token: str, connection: HTTPConnection, settings: AuthSettings
+) -> None:
+    """The browser's known-device token, renewed at every successful password sign-in."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        token,
+        max_age=int(settings.known_device_lifetime.total_seconds()),
+        path=DEVICE_COOKIE_PATH,
         httponly=True,
         samesite="strict",
         secure=secure_cookies(connection, settings),

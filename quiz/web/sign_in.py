@@ -3,9 +3,10 @@
 * ``GET /auth/sign-in?next=PATH`` — the form (:mod:`quiz.web.sign_in_form`);
 * ``POST /auth/sign-in`` — same-origin only (the ``Origin`` header, when the browser sends one,
   must name this host) and with the form's CSRF token (a double-submit cookie). The password is
-  checked by :func:`quiz.services.sign_in.sign_in` with every rule it has (throttling, lockout,
-  one argon2 check for unknown names); on success the session cookie is set
-  (:mod:`quiz.web.cookies`) and the browser goes on to ``next``;
+  checked by :func:`quiz.services.sign_in.sign_in` with every rule it has (throttling by
+  account, address and known browser, one argon2 check for unknown names); on success the
+  session cookie and the known-browser cookie are set (:mod:`quiz.web.cookies`) and the browser
+  goes on to ``next``;
 * ``GET /auth/signed-out`` — where the app sends a browser after its sign-out ended the session
   in the database: clears the cookie (only once its session is really gone, so a link from
   elsewhere cannot sign anyone out) and shows the form again;
@@ -45,9 +46,11 @@ from quiz.web.client import client_address
 from quiz.web.cookies import (
     CSRF_COOKIE,
     CSRF_FIELD,
+    DEVICE_COOKIE,
     SESSION_COOKIE,
     clear_session_cookie,
     set_csrf_cookie,
+    set_device_cookie,
     set_session_cookie,
 )
 
@@ -213,13 +216,14 @@ async def _post(request: Request, stride: Stride) -> Response:
         )
     peer = request.client.host if request.client else None
     address = client_address(peer, request.headers.get("x-forwarded-for"), stride.auth)
+    device = request.cookies.get(DEVICE_COOKIE)
     services = _services()
     now = datetime.now(UTC)
 
     def check() -> object:
         """Read (a short transaction), then argon2 with no connection or lock held."""
         with stride.transaction() as session:
-            facts = services.read_sign_in(session, username, address, now)
+            facts = services.read_sign_in(session, username, address, now, device=device)
         return services.check_password(facts, password)
 
     checked = await run_in_threadpool(check)
@@ -234,6 +238,8 @@ async def _post(request: Request, stride: Stride) -> Response:
     assert result.token is not None
     response = RedirectResponse(next_url, status_code=303)
     set_session_cookie(response, result.token, request, stride.auth)
+    if result.device:
+        set_device_cookie(response, result.device, request, stride.auth)
     return response  # the CSRF cookie stays: another tab's form may still be posted
 
 

@@ -6,11 +6,17 @@ test's own ``STRIDE_DATA_DIR``); for the PostgreSQL run it names a database made
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import BACKENDS, new_postgres_database
+
+# Production hides error details from browsers (client.showErrorDetails = "none" in
+# .streamlit/config.toml); a failing page test should still say what went wrong. Set before
+# Streamlit first reads its configuration, which happens in the tests themselves.
+os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
 
 
 @pytest.fixture(autouse=True, params=BACKENDS)

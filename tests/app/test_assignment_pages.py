@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest, local_script_runner
 
 from quiz.runtime import Stride
 from quiz.scheduling import utc_now
@@ -15,6 +16,7 @@ from quiz.services.access import COMMAND_LINE, Actor
 from quiz.services.accounts import create_user
 from quiz.services.assignments import AssignmentSpec, ItemSpec, create_assignment, variant
 from quiz.store.models import Assignment, User
+from quiz.store.server_secret import session_secret
 from tests.app.signed_in import Cookies, start
 from tests.support import REPO_ROOT
 
@@ -77,7 +79,8 @@ def _answers(stride: Stride, username: str, attempt: int) -> str:
     with stride.transaction() as session:
         assignment = session.scalars(select(Assignment)).one()
         user = session.scalar(select(User.id).where(User.username == username))
-        return variant(assignment.items[0], assignment.mode, user, attempt).answer
+        secret = session_secret(session)
+        return variant(assignment.items[0], assignment.mode, user, attempt, secret).answer
 
 
 def _texts(at: AppTest) -> str:
@@ -199,3 +202,66 @@ def test_the_instructor_gradebook_shows_scores_and_history(
     assert list(history["Attempt"]) == [1] and list(history["Score"]) == [1.0]
     next(b for b in at.button if b.label == "Regrade all answers").click().run()
     assert "no scores changed (1 submission checked)" in _texts(at)
+
+
+class Sent:
+    """Every message the app under test sends to the browser, as text (ids hold widget keys)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.messages: list[str] = []
+        real = local_script_runner.parse_tree_from_messages
+
+        def recording(messages: list[Any]) -> Any:
+            self.messages.extend(str(message) for message in messages)
+            return real(messages)
+
+        monkeypatch.setattr(local_script_runner, "parse_tree_from_messages", recording)
+
+    def text(self) -> str:
+        return "\n".join(self.messages)
+
+
+def test_no_variant_seed_reaches_the_student(
+    stride: Stride, cookies: Cookies, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14, item 2: a seed regenerates the variant and its solution, so none is sent in
+    text, widget keys or the URL (keys become element ids in the browser)."""
+    sent = Sent(monkeypatch)
+    monkeypatch.setenv("STRIDE_AUTH", "password")
+    now = utc_now()
+    with stride.transaction() as session:
+        create_user(session, COMMAND_LINE, "ada", "student", "student-pass-1", now)
+        spec = AssignmentSpec(
+            title="Convolutions",
+            instructions="",
+            mode="homework",
+            opens_at=now - timedelta(hours=1),
+            due_at=now + timedelta(days=3),
+            max_attempts=3,
+            items=[ItemSpec("conv-forward", 2)],  # tensors, a grid answer, marks, a picture
+        )
+        assignment_id = create_assignment(session, stride.local_actor, spec, now)
+        ada = session.scalar(select(User.id).where(User.username == "ada"))
+        item = session.get(Assignment, assignment_id).items[0]  # type: ignore[union-attr]
+        secret = session_secret(session)
+        first, second = (variant(item, "homework", ada, k, secret) for k in (1, 2))
+    wrong = "\n".join(" ".join(str(v + 1) for v in row) for row in first.expected)
+    at = _signed_in(cookies, stride, "ada")
+    at.query_params["assignment"] = str(assignment_id)
+    at.switch_page(ASSIGNMENTS).run()
+    assert [e.label for e in at.expander] == ["Tensors as heatmaps"]
+    at.session_state[f"assignment_{assignment_id}_{item.id}_0_tensors"] = True  # open it
+    at.run()
+    assert at.get("plotly_chart"), "the tensors are drawn"
+
+    next(g for g in at.button_group if g.label == "Enter the answer as").set_value("Text").run()
+    at.text_area[0].input(wrong)  # marked cell by cell
+    next(b for b in at.button if b.label == "Submit").click().run()
+    assert not at.exception
+    assert "attempt 1 of 3" in _texts(at)
+    next(t for t in at.toggle if t.label == "Worked solution").set_value(True).run()
+    assert any(m.value.startswith("**Answer:**") for m in at.markdown)
+    everything = sent.text() + str(dict(at.query_params))
+    assert str(item.id) in everything and len(sent.messages) > 50  # it did record the pages
+    for seed in (first.seed, second.seed):
+        assert str(seed) not in everything, seed

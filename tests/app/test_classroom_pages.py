@@ -29,6 +29,7 @@ from quiz.services.access import COMMAND_LINE, Actor
 from quiz.services.accounts import create_user, set_active
 from quiz.services.assignments import AssignmentSpec, ItemSpec, create_assignment
 from quiz.services.sign_in import resume_session, sign_in
+from quiz.services.throttle import delay_after
 from quiz.store.models import AuthSession, ReviewLog, User
 from quiz.web.sign_in import SIGNED_OUT_PATH
 from tests.app.signed_in import AUTH, Cookies, redirects, start
@@ -538,6 +539,37 @@ def test_an_instructor_deactivates_a_signed_in_student(classroom: Stride, cookie
     assert _asked_to_sign_in_again(ada_browser)
     assert not _can_sign_in(classroom, "ada", ADA_PASSWORD)
     assert at.button(key="people_toggle").label == "Activate"
+
+
+def test_an_instructor_sees_throttled_sign_ins_and_unlocks_one(
+    classroom: Stride, cookies: Cookies
+) -> None:
+    """Someone guessed ada's password from one address until it waits 15 minutes a try: the
+    People page lists her with the address, the count and the end of the wait; Unlock clears it."""
+    guesser, moment = "203.0.113.66", utc_now() - timedelta(minutes=20)
+    for failures in range(1, 13):
+        with classroom.transaction() as session:
+            sign_in(session, "ada", "wrong password!", guesser, moment, AUTH)
+        moment += delay_after(failures)
+    with classroom.transaction() as session:
+        assert not sign_in(session, "ada", ADA_PASSWORD, guesser, utc_now(), AUTH).ok
+    at = _signed_in(cookies, classroom, "teacher")
+    at.switch_page(PEOPLE).run()
+    assert not at.exception
+    assert "Throttled sign-ins" in [s.value for s in at.subheader]
+    shown = _texts(at).replace("\\", "")
+    local = moment.astimezone(classroom.settings.timezone).strftime("%H:%M")
+    assert f"**Ada Lovelace (ada)** — 12 failed sign-ins this hour; from {guesser}: " in shown
+    assert f"12 failures, waits until {local}" in shown
+    assert "bob" not in shown.split("Throttled sign-ins")[-1]
+
+    at.button(key="people_unlock_account_ada").click().run()
+    assert not at.exception
+    assert any("Unlocked ada" in s.value for s in at.success)
+    assert "No account or address is being slowed down now." in _texts(at)
+    assert not [b for b in at.button if b.label == "Unlock"]
+    with classroom.transaction() as session:
+        assert sign_in(session, "ada", ADA_PASSWORD, guesser, utc_now(), AUTH).ok
 
 
 # --- a student cannot reach the teaching pages ----------------------------------------------------

@@ -22,6 +22,7 @@ from quiz.services.access import COMMAND_LINE
 from quiz.services.accounts import create_user
 from quiz.services.assignments import variant
 from quiz.store.models import Assignment, User
+from quiz.store.server_secret import session_secret
 
 pytestmark = pytest.mark.browser
 
@@ -66,8 +67,9 @@ def _answers(database: str) -> tuple[int, str, str]:
         assignment = session.scalars(select(Assignment)).one()
         student = session.scalar(select(User.id).where(User.username == "student"))
         item = assignment.items[0]
-        first = variant(item, assignment.mode, student, 1)
-        second = variant(item, assignment.mode, student, 2)
+        secret = session_secret(session)
+        first = variant(item, assignment.mode, student, 1, secret)
+        second = variant(item, assignment.mode, student, 2, secret)
         assignment_id = assignment.id
     stride.close()
     wrong = "1 x 1 x 1" if first.answer != "1 x 1 x 1" else "2 x 2 x 2"

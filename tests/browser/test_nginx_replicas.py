@@ -47,7 +47,7 @@ from quiz.benchmarks.proxy import (
     upstream_of,
 )
 from quiz.benchmarks.server import CHROMIUM_ARGS
-from quiz.services.practice import make_exercise
+from quiz.exercises.registry import get_family
 from quiz.store.models import Card, ReviewLog
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -181,7 +181,7 @@ def solve_exercise(page: Page) -> None:
     caption = page.get_by_text(SHOWN_CAPTION)
     found = SHOWN_CAPTION.search(caption.inner_text())
     assert found is not None
-    exercise = make_exercise(found[1], int(found[2]), int(found[3]))
+    exercise = get_family(found[1]).make(int(found[2]), int(found[3]))
     page.get_by_role("textbox", name="Your answer").fill(exercise.answer)
     page.get_by_role("button", name="Check").click()
     expect(page.get_by_text("Correct.")).to_be_visible()
@@ -312,7 +312,7 @@ async def study(proxy_url: str, route: str, answering: Any) -> Tab:
             elif client.has("text_input", "Your answer"):  # an exercise with a one-line answer
                 labels = (element.label for element in client.elements)
                 found = next(filter(None, map(EXERCISE_CAPTION.search, labels)))
-                exercise = make_exercise(found[1], int(found[2]), int(found[3]))
+                exercise = get_family(found[1]).make(int(found[2]), int(found[3]))
                 answer = answer_of(client.find("text_input", "Your answer").widget_id)
                 async with answering:
                     tab.runs.append(await client.submit({"Your answer": exercise.answer}, "Check"))

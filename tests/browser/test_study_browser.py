@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from quiz.decks import parse_deck_file
-from quiz.services.practice import make_exercise
+from quiz.exercises.registry import get_family
 from tests.support import BUILTIN_DECK
 
 pytestmark = pytest.mark.browser
@@ -102,7 +102,7 @@ def _solve_exercise_item(page: Page) -> None:
     expect(caption).to_be_visible()
     found = EXERCISE_CAPTION.search(caption.inner_text())
     assert found is not None
-    exercise = make_exercise(found[1], int(found[2]), int(found[3]))
+    exercise = get_family(found[1]).make(int(found[2]), int(found[3]))
     expect(page.locator(".st-key-study_exercise .katex").first).to_be_visible()
     if exercise.answer_kind in ("matrix", "tensor"):
         page.get_by_role("radio", name="Text").click()

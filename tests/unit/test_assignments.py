@@ -211,6 +211,14 @@ def test_an_invalid_spec_reports_every_problem_at_once(stride: Stride) -> None:
     [
         ({"title": ""}, "The title is empty: give the assignment a title."),
         ({"title": "x" * 501}, "at most 500 are allowed"),
+        (
+            {"instructions": "x" * 20_001},
+            "The instructions text has 20,001 characters; at most 20,000",
+        ),
+        (
+            {"instructions": "> " * 40 + "deep"},
+            "The instructions text nests lists or block quotes 40",
+        ),
         ({"mode": "quiz"}, "The mode must be 'homework' or 'exam'; got 'quiz'."),
         ({"due_at": OPENS}, "must be after the opening time (2026-11-25 12:00 UTC)"),
         ({"opens_at": OPENS.replace(tzinfo=None)}, "The opening time (2026-11-25 12:00) has no"),
@@ -297,10 +305,11 @@ def test_delete_removes_items_members_and_submissions(stride: Stride, alice: Act
 
 
 def test_seeds_are_stable_31_bit_and_depend_on_every_part() -> None:
-    seed = assignment_seed(1, 2, 3, 1)
-    assert seed == assignment_seed(1, 2, 3, 1) and 0 <= seed < 2**31
-    others = {assignment_seed(*args) for args in [(9, 2, 3, 1), (1, 9, 3, 1), (1, 2, 9, 1)]}
-    others |= {assignment_seed(1, 2, 3, 2), assignment_seed(1, 2, 3, None)}
+    key = b"k" * 32
+    seed = assignment_seed(key, 1, 2, 3, 1)
+    assert seed == assignment_seed(key, 1, 2, 3, 1) and 0 <= seed < 2**31
+    others = {assignment_seed(key, *args) for args in [(9, 2, 3, 1), (1, 9, 3, 1), (1, 2, 9, 1)]}
+    others |= {assignment_seed(key, 1, 2, 3, 2), assignment_seed(key, 1, 2, 3, None)}
     assert seed not in others and len(others) == 5
 
 

@@ -13,7 +13,7 @@ from quiz.config import StudySettings
 from quiz.decks import parse_deck_text
 from quiz.decks.export import to_anki_text, to_markdown_text, write_apkg
 from quiz.decks.markdown import parse_markdown
-from quiz.decks.model import ExerciseEntry
+from quiz.decks.model import MAX_NESTING, MAX_SIDE_CHARS, ExerciseEntry
 from quiz.runtime import Stride
 from quiz.scheduling import Rating
 from quiz.services.access import Actor
@@ -375,8 +375,11 @@ def test_update_card_keeps_key_schedule_and_history(app: Stride) -> None:
     [
         ("", "A", "the front is empty"),
         ("Q", "   \n", "the back is empty"),
-        ("Q" * 100_001, "A", "at most 100,000"),
+        ("Q" * (MAX_SIDE_CHARS + 1), "A", "the front has 20,001 characters; at most 20,000"),
         ("Q\x00", "A", "NUL"),
+        # the rules of an import (side_problems): an edit cannot store what a file could not
+        ("Q", "- " * (MAX_NESTING + 1) + "deep", "the back nests lists or block quotes 11 levels"),
+        ("Q", ">" * 3_000 + " deep", "the back nests lists or block quotes 3,000 levels"),
     ],
 )
 def test_update_card_refuses_bad_text(app: Stride, front: str, back: str, message: str) -> None:

@@ -30,7 +30,7 @@ from quiz.services.access import COMMAND_LINE
 from quiz.services.accounts import create_user
 from quiz.services.sign_in import WRONG_CREDENTIALS, sign_out
 from quiz.store.models import AuthSession, SignInThrottle
-from quiz.web.cookies import CSRF_COOKIE, SESSION_COOKIE
+from quiz.web.cookies import CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE
 from quiz.web.sign_in import (
     FORM_EXPIRED,
     PLEASE_SIGN_IN,
@@ -203,13 +203,30 @@ def test_safe_next_is_always_a_path_on_this_site(raw: str) -> None:
     assert result in ("/", raw)
 
 
-def test_failures_lock_the_account_as_before(classroom: Stride, client: TestClient) -> None:
-    for _ in range(AUTH.lockout_failures):
-        _next, csrf = _form(client)
-        _post(client, csrf, password="wrong password!")
-    _next, csrf = _form(client)
-    response = _post(client, csrf)
-    assert response.status_code == 401 and "Too many failed sign-ins" in response.text
+def test_failures_slow_the_failing_browser_not_the_owners_known_one(classroom: Stride) -> None:
+    """Two browsers behind one address (a school's NAT): a classmate guessing ada's password
+    waits; ada's own browser, which signed in before, is a client of its own and gets in."""
+    owner, guesser = _client(classroom), _client(classroom)
+    _next, csrf = _form(owner)
+    signed_in = _post(owner, csrf)
+    assert signed_in.status_code == 303
+    cookie = next(c for c in signed_in.headers.get_list("set-cookie") if DEVICE_COOKIE in c)
+    flags = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert {"httponly", "path=/auth", "samesite=strict", f"max-age={90 * 86400}"} <= flags
+    owner.cookies.delete(SESSION_COOKIE)  # signed out: the known-browser cookie stays
+
+    for _ in range(5):
+        _next, csrf = _form(guesser)
+        _post(guesser, csrf, password="wrong password!")
+    _next, csrf = _form(guesser)
+    response = _post(guesser, csrf)  # even the right password waits, from that browser
+    assert response.status_code == 401 and "Too many failed sign-ins: wait" in response.text
+    assert SESSION_COOKIE not in response.cookies
+
+    _next, csrf = _form(owner)
+    again = _post(owner, csrf)
+    assert again.status_code == 303 and SESSION_COOKIE in again.cookies
+    assert again.cookies.get(DEVICE_COOKIE) == signed_in.cookies.get(DEVICE_COOKIE)
 
 
 def test_the_client_address_is_the_one_our_proxy_recorded(database_url: str) -> None:

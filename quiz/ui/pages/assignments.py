@@ -12,6 +12,7 @@ import streamlit as st
 from quiz.scheduling import utc_now
 from quiz.services.access import PermissionDenied
 from quiz.services.assignments import (
+    NOT_GIVEN_TO_YOU,
     STATUS_CLOSED,
     STATUS_DONE,
     STATUS_DUE_SOON,
@@ -25,6 +26,7 @@ from quiz.services.assignments import (
 )
 from quiz.ui.assignment_admin import creation_form, instructor_list
 from quiz.ui.assignment_take import local_time, open_in_page, show_assignment
+from quiz.ui.query import has_param, int_param
 from quiz.ui.session import current_actor
 from quiz.ui.state import get_stride
 from quiz.ui.text import escape_markdown
@@ -39,7 +41,8 @@ GROUPS = (
 
 stride = get_stride()
 actor = current_actor()
-requested = st.query_params.get("assignment", "")
+requested = has_param("assignment")
+requested_id = int_param("assignment")
 
 
 def _student_list(summaries: list[AssignmentSummary]) -> None:
@@ -79,11 +82,12 @@ def _student_list(summaries: list[AssignmentSummary]) -> None:
 
 if requested:
     st.button("All assignments", icon=":material/arrow_back:", on_click=open_in_page, args=(None,))
+    if requested_id is None:  # not an id at all: named like one that does not exist
+        st.error(NOT_GIVEN_TO_YOU, icon=":material/block:")
+        st.stop()
     try:
         with stride.transaction() as session:
-            view = open_assignment(
-                session, actor, int(requested) if requested.isdigit() else -1, utc_now()
-            )
+            view = open_assignment(session, actor, requested_id, utc_now())
     except (PermissionDenied, AssignmentNotOpenError, AssignmentNotFoundError) as error:
         st.error(str(error), icon=":material/block:")
         st.stop()

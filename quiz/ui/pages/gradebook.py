@@ -15,6 +15,7 @@ from quiz.services.gradebook import gradebook, grades_csv, regrade, submission_h
 from quiz.ui.assignment_take import local_time
 from quiz.ui.exercise_view import PLOTLY_CONFIG
 from quiz.ui.gradebook_charts import item_means_chart, totals_histogram
+from quiz.ui.query import int_param
 from quiz.ui.session import require_instructor_page
 from quiz.ui.state import get_stride
 from quiz.ui.text import escape_markdown
@@ -30,9 +31,9 @@ if not summaries:
     st.stop()
 
 titles = {s.assignment_id: f"{s.title} (#{s.assignment_id}, {s.mode})" for s in summaries}
-requested = st.query_params.get("assignment", "")
-if requested.isdigit() and int(requested) in titles:
-    st.session_state.setdefault("gradebook_assignment", int(requested))
+requested = int_param("assignment")
+if requested in titles:
+    st.session_state.setdefault("gradebook_assignment", requested)
 chosen = st.selectbox(
     "Assignment", list(titles), format_func=titles.__getitem__, key="gradebook_assignment"
 )

@@ -1,4 +1,5 @@
-"""People (instructors, classroom mode): the accounts, new students, password resets.
+"""People (instructors, classroom mode): the accounts, new students, password resets, and the
+sign-ins being throttled now (with an Unlock per account or address).
 
 A reset or a new account shows its one-time password once; the student replaces it at the
 first sign-in. With single sign-on (``STRIDE_AUTH=oidc``) there are no passwords: a new student
@@ -7,6 +8,8 @@ Instructor accounts are managed with ``stride user`` on the server.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -21,6 +24,7 @@ from quiz.services.accounts import (
     set_active,
 )
 from quiz.services.passwords import generate_password
+from quiz.services.throttle import Throttled, list_throttled, unlock_account, unlock_address
 from quiz.store.models import ROLE_STUDENT
 from quiz.ui.session import require_instructor_page
 from quiz.ui.state import get_stride
@@ -40,6 +44,11 @@ if shown := state.pop("people_password", None):
         icon=":material/key:",
     )
     st.code(password, language=None)
+if unlocked := state.pop("people_unlocked", None):
+    st.success(
+        f"Unlocked {escape_markdown(unlocked)}: it can be tried again at once.",
+        icon=":material/lock_open:",
+    )
 if added_by_email := state.pop("people_added", None):
     username, email = added_by_email
     st.success(
@@ -150,4 +159,52 @@ if students:
     st.caption(
         ("" if single_sign_on else "A reset signs the student out everywhere. ")
         + "A deactivated account cannot sign in; its work and grades are kept."
+    )
+
+
+def _at(moment: datetime) -> str:
+    return moment.astimezone(stride.settings.timezone).strftime("%H:%M")
+
+
+def _describe(row: Throttled) -> str:
+    """One line about an account or address held back now (Markdown, names escaped)."""
+    failures = f"{row.failures} failed sign-in{'s' if row.failures != 1 else ''} this hour"
+    if row.kind == "address":
+        return (
+            f"**{escape_markdown(row.name)}** (address) — {failures}; only browsers that signed "
+            f"in before until {_at(row.until)}"
+        )
+    label = f"{row.display_name} ({row.name})" if row.display_name else row.name
+    parts = [
+        f"from {escape_markdown(c.address) if c.address else 'a known browser'}: "
+        f"{c.failures} failures, waits until {_at(c.until)}"
+        for c in row.slowed
+    ]
+    if row.known_browsers_only and row.guarded_until is not None:
+        parts.append(f"only browsers that signed in before until {_at(row.guarded_until)}")
+    return f"**{escape_markdown(label)}** — {failures}; " + "; ".join(parts)
+
+
+if not single_sign_on:
+    st.subheader("Throttled sign-ins")
+    with stride.transaction() as session:
+        throttled = list_throttled(session, actor, utc_now(), stride.auth)
+    if not throttled:
+        st.caption("No account or address is being slowed down now.")
+    for row in throttled:
+        text, action = st.columns([5, 1], vertical_alignment="center")
+        text.markdown(_describe(row))
+        key = f"people_unlock_{row.kind}_{row.name}"
+        if action.button("Unlock", icon=":material/lock_open:", key=key):
+            with stride.transaction() as session:
+                if row.kind == "address":
+                    unlock_address(session, actor, row.name)
+                else:
+                    unlock_account(session, actor, row.name)
+            state.people_unlocked = row.name if row.kind == "account" else f"address {row.name}"
+            st.rerun()
+    st.caption(
+        "Wrong passwords slow down the browser or address that types them; an account or "
+        "address with too many in an hour takes passwords only from browsers that signed in "
+        "to it before. Unlock clears the waits and the count at once."
     )

@@ -1,7 +1,10 @@
 """Practice: endless generated problems, graded against the engine, with targeted feedback.
 
 The problem on screen is ``(family, seed, difficulty)`` in the URL (``?family=...&seed=...&
-difficulty=...``), so a link reproduces it exactly. Attempts are logged; free practice does not
+difficulty=...``), so a link reproduces it exactly. Practice seeds are ``0 … 2**30 − 1``; a link
+with any other seed (every assignment variant's seed is above them) gets a new problem and a
+message, never that variant. Answers are checked at most 30 times a minute per student and
+capped in length (:mod:`quiz.services.practice`). Attempts are logged; free practice does not
 change the study schedule (scheduled exercise items come up on the Study page).
 """
 
@@ -15,7 +18,15 @@ import streamlit as st
 from quiz.exercises.base import DIFFICULTIES, DIFFICULTY_NAMES, Exercise
 from quiz.exercises.registry import FAMILIES, UnknownFamilyError
 from quiz.scheduling import utc_now
-from quiz.services.practice import AttemptContext, fresh_seed, make_exercise, submit_practice
+from quiz.services.practice import (
+    PRACTICE_SEEDS,
+    AttemptContext,
+    PracticeRateLimited,
+    fresh_seed,
+    make_exercise,
+    practice_seed_message,
+    submit_practice,
+)
 from quiz.ui.exercise_view import (
     answer_input,
     answer_mode,
@@ -23,6 +34,7 @@ from quiz.ui.exercise_view import (
     show_prompt,
     show_solution,
 )
+from quiz.ui.query import choice_param, has_param, int_param
 from quiz.ui.session import current_actor
 from quiz.ui.state import answer_token, get_stride
 
@@ -62,14 +74,29 @@ def _set_problem(family: str, seed: int, difficulty: int) -> None:
     state.practice_grade = None
 
 
+def _seed_from_url() -> int | None:
+    """The URL's seed when it is a Practice seed: never an assignment's (those have bit 30
+    set, see :data:`quiz.services.practice.PRACTICE_SEEDS`)."""
+    return int_param("seed", low=PRACTICE_SEEDS.start, high=PRACTICE_SEEDS.stop - 1)
+
+
 def _from_url() -> tuple[str, int, int] | None:
-    family, seed, difficulty = params.get("family"), params.get("seed"), params.get("difficulty")
-    if family in FAMILIES and seed and seed.isdigit() and difficulty in {"1", "2", "3"}:
-        return family, int(seed), int(difficulty)
-    return None
+    family = choice_param("family", FAMILIES)
+    seed = _seed_from_url()
+    difficulty = int_param("difficulty", low=min(DIFFICULTIES), high=max(DIFFICULTIES))
+    if family is None or seed is None or difficulty is None:
+        return None
+    return family, seed, difficulty
 
 
+refused_seed = has_param("seed") and _seed_from_url() is None
 st.title("Practice")
+if refused_seed:  # an assignment's seed, or not a seed: a new problem, never that variant
+    st.warning(
+        f"That link's seed is not one Practice shows ({practice_seed_message()}); "
+        "here is a new problem instead.",
+        icon=":material/info:",
+    )
 state.setdefault("practice_family", MIXED)
 state.setdefault("practice_difficulty", 2)
 if "practice_problem" not in state or _from_url() not in (None, state.practice_problem):
@@ -134,10 +161,15 @@ def _answer_area(exercise: Exercise) -> None:
             elapsed, state.practice_hint, state.practice_solution, client_token=token
         )
         now = utc_now()
-        result = stride.write(
-            lambda session: submit_practice(session, student, exercise, answer, context, now)
-        )
-        state.practice_grade = result.grade
+        try:
+            result = stride.write(
+                lambda session: submit_practice(session, student, exercise, answer, context, now)
+            )
+        except PracticeRateLimited as error:  # nothing was graded or stored
+            state.practice_grade = None
+            st.warning(str(error), icon=":material/hourglass_top:")
+        else:
+            state.practice_grade = result.grade
     if state.practice_grade is not None:
         show_grade(state.practice_grade, exercise)
 

@@ -38,6 +38,7 @@ from quiz.ui.exercise_view import (
     show_prompt,
     show_solution,
 )
+from quiz.ui.query import int_param
 from quiz.ui.session import actor_in, current_actor, signed_in_reading
 from quiz.ui.state import answer_token, get_stride, rerun_fragment
 from quiz.ui.text import describe_due, escape_markdown, show_card_text
@@ -161,8 +162,8 @@ def _due_counts(session, now: datetime) -> list[DueCounts]:  # type: ignore[no-u
 with stride.transaction() as session:
     decks = _due_counts(session, utc_now())
 deck_titles = {ALL_DECKS: "All decks", **{deck.deck_id: deck.title for deck in decks}}
-requested = st.query_params.get("deck", "")
-requested_deck = int(requested) if requested.isdigit() and int(requested) in deck_titles else None
+requested = int_param("deck", low=ALL_DECKS)
+requested_deck = requested if requested in deck_titles else None
 if "study_deck" not in state or (requested_deck is not None and requested_deck != state.study_deck):
     state.study_deck = ALL_DECKS if requested_deck is None else requested_deck
     state.study_answered = 0
