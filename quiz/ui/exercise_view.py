@@ -31,18 +31,17 @@ def matrix_heatmap(*args: Any, **kwargs: Any) -> Any:
     return charts.matrix_heatmap(*args, **kwargs)
 
 
-def show_prompt(exercise: Exercise, key: str | None = None) -> None:
+def show_prompt(exercise: Exercise, key: str) -> None:
     """The prompt (Markdown + KaTeX) and, in an expander, every tensor it uses as a heatmap.
 
     The heatmaps are built only while the expander is open (a lazy expander: opening it reruns
     the page or fragment), since building them was most of a page run's cost. ``key`` names the
-    expander and prefixes the heatmaps' keys (default: from the exercise's family, seed and
-    difficulty). An assignment passes its own key: widget keys reach the browser, and an
-    assignment variant's seed must not."""
+    expander and prefixes the heatmaps' keys: one per item on screen, not per exercise
+    (:func:`quiz.ui.state.widget_slot`), and never an assignment variant's seed, since widget
+    keys reach the browser."""
     st.markdown(exercise.prompt)
     if not exercise.tensors:
         return
-    key = key or f"tensors_{exercise.family}_{exercise.seed}_{exercise.difficulty}"
     heatmaps = st.expander("Tensors as heatmaps", key=key, on_change="rerun")
     if not heatmaps.open:
         return
@@ -111,11 +110,10 @@ def answer_input(exercise: Exercise, key: str, mode: str = "Grid") -> str:
     return "\n\n".join(texts)
 
 
-def show_grade(grade: Grade, exercise: Exercise, key: str | None = None) -> None:
+def show_grade(grade: Grade, exercise: Exercise, key: str) -> None:
     """Verdict, score, the targeted feedback, and per-cell marks (per channel for tensors).
 
-    ``key`` prefixes the marks' widget keys (default: from the exercise's family and seed; an
-    assignment passes its own, as for :func:`show_prompt`)."""
+    ``key`` prefixes the marks' widget keys (as for :func:`show_prompt`)."""
     if grade.format_error is not None:
         st.warning(escape_markdown(grade.format_error), icon=":material/edit_note:")
         return
@@ -138,7 +136,7 @@ def show_grade(grade: Grade, exercise: Exercise, key: str | None = None) -> None
             matrix_heatmap(marks.astype(float), title, marks=marks),
             config=PLOTLY_CONFIG,
             width="content",
-            key=f"{key or f'marks_{exercise.family}_{exercise.seed}'}_{index}",
+            key=f"{key}_{index}",
         )
 
 

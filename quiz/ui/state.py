@@ -26,6 +26,25 @@ def answer_token(*parts: object) -> str:
     return make_token(nonce, *parts)
 
 
+def widget_slot(prefix: str, item: object) -> str:
+    """The widget key (prefix) for the widgets of ``item`` (a card at a review count, a problem):
+    a fresh widget whenever the item on screen changes, from only two keys per ``prefix``.
+
+    Streamlit keeps the metadata of every widget id a session has ever drawn: it drops a stale
+    widget's value, but not its metadata and key mapping, which hold the callback and its
+    arguments (an exercise's tensors…). A key per item (``f"rate_{card_id}_{reps}"``) therefore
+    grew a long session's memory with every answer (``stride bench class --phases soak``: ~2.5
+    MiB a minute for a class of 200). Alternating between two keys still gives each new item
+    widgets without state (the key it takes back was not drawn while the previous item was on
+    screen, so Streamlit dropped its value then) and bounds the ids a session keeps at two."""
+    slots = st.session_state.setdefault("widget_slots", {})
+    shown, slot = slots.get(prefix, (None, 0))
+    if shown != item:
+        slot = 1 - slot
+        slots[prefix] = (item, slot)
+    return f"{prefix}_{slot}"
+
+
 def rerun_fragment() -> None:
     """Rerun the ``st.fragment`` this code is in: alone when the fragment is rerunning alone,
     else (it is running as part of a whole page run) the page."""

@@ -47,8 +47,9 @@ from quiz.benchmarks.proxy import (
     upstream_of,
 )
 from quiz.benchmarks.server import CHROMIUM_ARGS
+from quiz.decks.render import to_markdown
 from quiz.exercises.registry import get_family
-from quiz.store.models import Card, ReviewLog
+from quiz.store.models import CARD_KIND_FLASHCARD, Card, ReviewLog
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -266,7 +267,7 @@ class Tab:
     """One simulated tab's work: what it was told was recorded, and every run it saw."""
 
     route: str
-    acknowledged: set[tuple[int, str]] = field(default_factory=set)
+    acknowledged: set[tuple[int, int]] = field(default_factory=set)
     """``(card id, answer)`` of every answer whose run showed the session's count go up. A
     resend of an answer (same card, same review count or variant) is the same answer."""
     runs: list[Run] = field(default_factory=list)
@@ -280,15 +281,34 @@ def answered(client: ProtocolClient) -> int | None:
     return None
 
 
-def answer_of(widget_id: str) -> tuple[int, str]:
-    """The card and answer a Good button (``study_rate_good_CARD_REPS``) or an exercise's
-    answer box (``study_CARD_SEED_text``) stands for: its key ends the widget's id."""
-    found = re.search(r"-study_(?:rate_good_)?(\d+)_(\d+)(?:_text)?$", widget_id)
-    assert found is not None, widget_id
-    return int(found[1]), found[2]
+def card_fronts(database_url: str) -> dict[str, int]:
+    """Each card's id by the text that names it on the Study page: a flashcard's front as the
+    page draws it (Markdown), an exercise item's front as its caption quotes it."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(Card.id, Card.front, Card.kind)).all()
+    finally:
+        engine.dispose()
+    return {
+        (to_markdown(front) if kind == CARD_KIND_FLASHCARD else front): card_id
+        for card_id, front, kind in rows
+    }
 
 
-async def study(proxy_url: str, route: str, answering: Any) -> Tab:
+def card_on_screen(client: ProtocolClient, fronts: dict[str, int]) -> int:
+    """The card the Study page shows (widget keys do not name it: they are per slot)."""
+    for element in client.elements:
+        if element.kind != "markdown":
+            continue
+        if element.label in fronts:
+            return fronts[element.label]
+        if found := re.match(r"Exercise · (.*) · `", element.label):
+            return fronts[found[1]]
+    raise AssertionError(f"no card on screen: {[e.label for e in client.elements]}")
+
+
+async def study(proxy_url: str, route: str, answering: Any, fronts: dict[str, int]) -> Tab:
     """Open Study and answer up to ROUNDS items; ``answering`` (an async context manager)
     is held while an answer is sent."""
     tab = Tab(route)
@@ -306,14 +326,14 @@ async def study(proxy_url: str, route: str, answering: Any) -> Tab:
             if client.has("button", "Show answer"):
                 tab.runs.append(await client.click("Show answer"))
                 good = client.find("button", lambda label: label.startswith("Good"))
-                answer = answer_of(good.widget_id)
+                answer = (card_on_screen(client, fronts), before)
                 async with answering:
                     tab.runs.append(await client.click(good.label))
             elif client.has("text_input", "Your answer"):  # an exercise with a one-line answer
                 labels = (element.label for element in client.elements)
                 found = next(filter(None, map(EXERCISE_CAPTION.search, labels)))
                 exercise = get_family(found[1]).make(int(found[2]), int(found[3]))
-                answer = answer_of(client.find("text_input", "Your answer").widget_id)
+                answer = (card_on_screen(client, fronts), before)
                 async with answering:
                     tab.runs.append(await client.submit({"Your answer": exercise.answer}, "Check"))
                 if client.has("button", "Continue"):  # graded and rated: on to the next item
@@ -342,9 +362,11 @@ def new_route(proxy_url: str) -> str:
     return cookies[ROUTE_COOKIE].value
 
 
-async def study_together(proxy_url: str, routes: list[str], in_turn: bool) -> list[Tab]:
+async def study_together(
+    proxy_url: str, routes: list[str], in_turn: bool, fronts: dict[str, int]
+) -> list[Tab]:
     answering = asyncio.Lock() if in_turn else contextlib.nullcontext()
-    tabs = [study(proxy_url, route, answering) for route in routes]
+    tabs = [study(proxy_url, route, answering, fronts) for route in routes]
     return list(await asyncio.gather(*tabs))
 
 
@@ -367,7 +389,7 @@ def test_b_thirty_tabs_through_nginx_record_each_answer_once(stack: Stack, in_tu
     started = time.monotonic()
     # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
     with ThreadPoolExecutor(max_workers=1) as thread:
-        work = study_together(stack.proxy_url, routes, in_turn)
+        work = study_together(stack.proxy_url, routes, in_turn, card_fronts(stack.database_url))
         tabs = thread.submit(asyncio.run, work).result()
     seconds = time.monotonic() - started
 

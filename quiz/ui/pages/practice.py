@@ -36,7 +36,7 @@ from quiz.ui.exercise_view import (
 )
 from quiz.ui.query import choice_param, has_param, int_param
 from quiz.ui.session import current_actor
-from quiz.ui.state import answer_token, get_stride
+from quiz.ui.state import answer_token, get_stride, widget_slot
 
 MIXED = "mixed"
 
@@ -138,7 +138,7 @@ except UnknownFamilyError as error:
 
 st.caption(f"{FAMILIES[family_id].title} · difficulty {difficulty} · seed {seed}")
 with st.container(border=True, key="practice_prompt"):
-    show_prompt(exercise)
+    show_prompt(exercise, key=f"{widget_slot('practice', state.practice_problem)}_tensors")
 
 
 @st.fragment
@@ -146,7 +146,7 @@ def _answer_area(exercise: Exercise) -> None:
     """Answer, verdict, hint and solution: reruns alone, so the prompt is not redrawn (and
     checks the sign-in again, as a page run does)."""
     student = current_actor()
-    key = f"practice_{exercise.family}_{exercise.seed}"
+    key = widget_slot("practice", state.practice_problem)
     mode = answer_mode(exercise, key)
     with st.form("practice_form", border=False):
         raw = answer_input(exercise, key, mode)
@@ -171,7 +171,7 @@ def _answer_area(exercise: Exercise) -> None:
         else:
             state.practice_grade = result.grade
     if state.practice_grade is not None:
-        show_grade(state.practice_grade, exercise)
+        show_grade(state.practice_grade, exercise, key=f"{key}_marks")
 
     hint, solution, new = st.columns(3)
     if hint.button("Hint", icon=":material/lightbulb:", disabled=not exercise.hint):
@@ -186,7 +186,7 @@ def _answer_area(exercise: Exercise) -> None:
     if state.practice_solution:
         with st.container(border=True, key="practice_solution"):
             st.subheader("Worked solution")
-            show_solution(exercise, key=f"solution_{exercise.family}_{exercise.seed}")
+            show_solution(exercise, key=f"{key}_solution")
 
 
 _answer_area(exercise)

@@ -40,7 +40,7 @@ from quiz.ui.exercise_view import (
 )
 from quiz.ui.query import int_param
 from quiz.ui.session import actor_in, current_actor, signed_in_reading
-from quiz.ui.state import answer_token, get_stride, rerun_fragment
+from quiz.ui.state import answer_token, get_stride, rerun_fragment, widget_slot
 from quiz.ui.text import describe_due, escape_markdown, show_card_text
 
 ALL_DECKS = 0
@@ -202,10 +202,11 @@ def _flashcard(card: StudyCard, now: datetime) -> None:
         show_card_text(card.back)
     intervals = stride.scheduler.preview(card.schedule, now)
     ratings = st.container(horizontal=True, key="study_ratings")  # one block, not 1 + 4 columns
+    slot = widget_slot("study_rate", (card.card_id, card.schedule.reps))
     for rating in Rating:
         ratings.button(
             f"{rating.label} · {format_interval(intervals[rating])}",
-            key=f"study_rate_{rating.name.lower()}_{card.card_id}_{card.schedule.reps}",
+            key=f"{slot}_{rating.name.lower()}",
             shortcut=str(int(rating)),
             on_click=_answer,
             args=(card.card_id, state.get("study_card_reps", card.schedule.reps), rating),
@@ -225,10 +226,10 @@ def _exercise_item(card: StudyCard) -> None:
         f"Exercise · {card.front} · `{exercise.family}` seed {exercise.seed}, difficulty "
         f"{exercise.difficulty} · a new variant each time it comes back"
     )
+    key = widget_slot("study_item", (card.card_id, exercise.seed))
     with st.container(border=True, key="study_exercise"):
-        show_prompt(exercise)
+        show_prompt(exercise, key=f"{key}_tensors")
     if result is None:
-        key = f"study_{card.card_id}_{exercise.seed}"
         mode = answer_mode(exercise, key)
         with st.form("study_exercise_form", border=False):
             raw = answer_input(exercise, key, mode)
@@ -247,7 +248,7 @@ def _exercise_item(card: StudyCard) -> None:
             st.info(exercise.hint, icon=":material/lightbulb:")
     else:
         grade, rating, _answered = result
-        show_grade(grade, exercise)
+        show_grade(grade, exercise, key=f"{key}_marks")
         st.caption(f"Rated **{rating.label}** automatically (see the README for the rule).")
         st.button(
             "Continue",
@@ -258,7 +259,7 @@ def _exercise_item(card: StudyCard) -> None:
             args=(card.card_id,),
         )
     if state.get("study_solution") or result is not None:
-        key = f"study_solution_{card.card_id}_{exercise.seed}"
+        key = f"{key}_solution"
         solution = st.expander(
             "Worked solution",
             expanded=bool(state.get("study_solution")),
