@@ -14,6 +14,8 @@ sign-out — it lets its owner past the throttle's budgets while someone else is
 
 from __future__ import annotations
 
+from typing import Literal
+
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
@@ -39,44 +41,70 @@ def secure_cookies(connection: HTTPConnection, settings: AuthSettings) -> bool:
     return settings.cookie_secure == "on"
 
 
+def set_server_cookie(
+    response: Response,
+    name: str,
+    value: str,
+    connection: HTTPConnection,
+    settings: AuthSettings,
+    *,
+    max_age: int,
+    samesite: Literal["lax", "strict"],
+    path: str = "/",
+) -> None:
+    """Set a cookie only the server reads: ``HttpOnly``, and ``Secure`` per
+    :func:`secure_cookies`. Every cookie Stride sets goes through here."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=path,
+        httponly=True,
+        samesite=samesite,
+        secure=secure_cookies(connection, settings),
+    )
+
+
+def clear_server_cookie(
+    response: Response,
+    name: str,
+    connection: HTTPConnection,
+    settings: AuthSettings,
+    *,
+    samesite: Literal["lax", "strict"],
+    path: str = "/",
+) -> None:
+    """Delete a cookie set by :func:`set_server_cookie` (same path and flags)."""
+    response.delete_cookie(
+        name,
+        path=path,
+        httponly=True,
+        samesite=samesite,
+        secure=secure_cookies(connection, settings),
+    )
+
+
 def set_session_cookie(
     response: Response, token: str, connection: HTTPConnection, settings: AuthSettings
 ) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(settings.session_lifetime.total_seconds()),
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=secure_cookies(connection, settings),
+    lifetime = int(settings.session_lifetime.total_seconds())
+    set_server_cookie(
+        response, SESSION_COOKIE, token, connection, settings, max_age=lifetime, samesite="lax"
     )
 
 
 def clear_session_cookie(
     response: Response, connection: HTTPConnection, settings: AuthSettings
 ) -> None:
-    response.delete_cookie(
-        SESSION_COOKIE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=secure_cookies(connection, settings),
-    )
+    clear_server_cookie(response, SESSION_COOKIE, connection, settings, samesite="lax")
 
 
 def set_csrf_cookie(
     response: Response, value: str, connection: HTTPConnection, settings: AuthSettings
 ) -> None:
     """The form's double-submit token: the POST must carry the same value as a field."""
-    response.set_cookie(
-        CSRF_COOKIE,
-        value,
-        max_age=3600,
-        path="/",
-        httponly=True,
-        samesite="strict",
-        secure=secure_cookies(connection, settings),
+    set_server_cookie(
+        response, CSRF_COOKIE, value, connection, settings, max_age=3600, samesite="strict"
     )
 
 
@@ -84,12 +112,13 @@ def set_device_cookie(
     response: Response, token: str, connection: HTTPConnection, settings: AuthSettings
 ) -> None:
     """The browser's known-device token, renewed at every successful password sign-in."""
-    response.set_cookie(
+    set_server_cookie(
+        response,
         DEVICE_COOKIE,
         token,
+        connection,
+        settings,
         max_age=int(settings.known_device_lifetime.total_seconds()),
-        path=DEVICE_COOKIE_PATH,
-        httponly=True,
         samesite="strict",
-        secure=secure_cookies(connection, settings),
+        path=DEVICE_COOKIE_PATH,
     )

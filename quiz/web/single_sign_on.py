@@ -47,7 +47,12 @@ from starlette.routing import Route
 from quiz.config import AuthSettings
 from quiz.web import sign_in_form
 from quiz.web.client import client_address
-from quiz.web.cookies import clear_session_cookie, secure_cookies, set_session_cookie
+from quiz.web.cookies import (
+    clear_server_cookie,
+    clear_session_cookie,
+    set_server_cookie,
+    set_session_cookie,
+)
 from quiz.web.sign_in import (
     PLEASE_SIGN_IN,
     StrideProvider,
@@ -104,27 +109,21 @@ def set_next_cookie(
 ) -> None:
     """Remember the page to continue to while the browser is at the provider: ``HttpOnly``,
     ``SameSite=Lax`` (sent on the redirect back from the provider), ten minutes."""
-    response.set_cookie(
+    set_server_cookie(
+        response,
         NEXT_COOKIE,
         next_url,
+        connection,
+        settings,
         max_age=NEXT_COOKIE_SECONDS,
-        path="/",
-        httponly=True,
         samesite="lax",
-        secure=secure_cookies(connection, settings),
     )
 
 
 def clear_next_cookie(
     response: Response, connection: HTTPConnection, settings: AuthSettings
 ) -> None:
-    response.delete_cookie(
-        NEXT_COOKIE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=secure_cookies(connection, settings),
-    )
+    clear_server_cookie(response, NEXT_COOKIE, connection, settings, samesite="lax")
 
 
 class SingleSignOn:
