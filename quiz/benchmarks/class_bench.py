@@ -21,6 +21,10 @@ under the same load. Phases (``--phases``, all by default):
 * ``browser``: what a student feels in Chromium (:mod:`quiz.benchmarks.pages_browser`): cold
   start against bare Streamlit, every page's first draw, rating → next item.
 
+``--replicas N`` serves each target (Stride and the bare page alike) with N processes behind nginx
+(``deploy/nginx.conf``), the way one server with N cores runs a class: a Python process runs one
+page at a time, whatever the cores. Default 1 (no nginx).
+
 ``--profile FILE.svg`` records the Stride server of the ``class`` phase with py-spy (measure
 before optimising: that is how the costs fixed so far were found).
 
@@ -42,7 +46,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -62,6 +66,7 @@ from quiz.benchmarks.class_scenario import (
 from quiz.benchmarks.http_sign_in import browser_client
 from quiz.benchmarks.http_sign_in import sign_in as http_sign_in
 from quiz.benchmarks.protocol import ProtocolClient, ProtocolError
+from quiz.benchmarks.proxy import nginx_proxy
 from quiz.benchmarks.server import Server, running_server
 from quiz.benchmarks.timing import percentile
 from quiz.config import PROJECT_ROOT
@@ -116,18 +121,26 @@ def _proc_rss_bytes(pid: int) -> int:
 
 @dataclass
 class Target:
-    """A server under load and, for Stride, its database."""
+    """What the class talks to: one server, or ``replicas`` behind nginx; for Stride, its
+    database. ``url`` is where students connect (the server's, or nginx's)."""
 
     name: str
-    server: Server
+    servers: tuple[Server, ...]
+    url: str
     database_url: str | None = None
     classroom: bool = False
 
+    @property
+    def server(self) -> Server:
+        """The first app server (the one ``--profile`` records)."""
+        return self.servers[0]
+
     def cpu_seconds(self) -> float:
-        return _proc_cpu_seconds(self.server.pid)
+        """CPU seconds of every app server (nginx's are not counted, for either target)."""
+        return sum(_proc_cpu_seconds(server.pid) for server in self.servers)
 
     def rss_mib(self) -> float:
-        return _proc_rss_bytes(self.server.pid) / MIB
+        return sum(_proc_rss_bytes(server.pid) for server in self.servers) / MIB
 
 
 def usernames(count: int) -> list[str]:
@@ -165,22 +178,55 @@ def prepare_class_database(url: str, students: int) -> None:
 
 
 @contextmanager
-def stride_target(workdir: Path, students: int, *, classroom: bool = True) -> Iterator[Target]:
-    """Stride on a new SQLite file with ``students`` accounts (classroom) or in local mode."""
-    data = workdir / f"stride-{time.monotonic_ns()}"
-    url = f"sqlite:///{data / 'stride.db'}"
-    prepare_class_database(url, students if classroom else 1)
-    env = CLASS_ENV if classroom else {"STRIDE_NEW_CARDS_PER_DAY": "9999"}
-    with running_server(str(data), env=env, log=str(data / "server.log")) as server:
-        yield Target("stride", server, url, classroom)
+def serving(
+    name: str, workdir: Path, replicas: int, *, env: dict[str, str], script: Path | None = None
+) -> Iterator[tuple[tuple[Server, ...], str]]:
+    """``replicas`` servers of ``script`` (Stride's ``asgi.py`` by default), each with a data
+    directory of its own under ``workdir``; with more than one, nginx in front of them
+    (``deploy/nginx.conf``, as a school deploys replicas). Yields the servers and the URL
+    students connect to."""
+    options = {} if script is None else {"script": script}
+    with ExitStack() as stack:
+        servers = []
+        for number in range(1, replicas + 1):
+            data = workdir / f"{name}-replica-{number}"
+            data.mkdir(parents=True, exist_ok=True)
+            servers.append(
+                stack.enter_context(
+                    running_server(str(data), env=env, log=str(data / "server.log"), **options)
+                )
+            )
+        url = servers[0].url
+        if replicas > 1:
+            url = stack.enter_context(
+                nginx_proxy([server.url for server in servers], workdir / f"{name}-nginx")
+            )
+        yield tuple(servers), url
 
 
 @contextmanager
-def bare_target(workdir: Path) -> Iterator[Target]:
-    data = workdir / f"bare-{time.monotonic_ns()}"
+def stride_target(
+    workdir: Path, students: int, *, classroom: bool = True, replicas: int = 1
+) -> Iterator[Target]:
+    """Stride on a new SQLite file with ``students`` accounts (classroom) or in local mode,
+    served by ``replicas`` processes sharing it."""
+    data = workdir / f"stride-{time.monotonic_ns()}"
     data.mkdir(parents=True)
-    with running_server(str(data), script=BARE_APP, log=str(data / "server.log")) as server:
-        yield Target("bare", server)
+    url = f"sqlite:///{data / 'stride.db'}"
+    prepare_class_database(url, students if classroom else 1)
+    env = CLASS_ENV if classroom else {"STRIDE_NEW_CARDS_PER_DAY": "9999"}
+    with serving("stride", data, replicas, env={**env, "STRIDE_DATABASE_URL": url}) as (
+        servers,
+        entry,
+    ):
+        yield Target("stride", servers, entry, url, classroom)
+
+
+@contextmanager
+def bare_target(workdir: Path, *, replicas: int = 1) -> Iterator[Target]:
+    data = workdir / f"bare-{time.monotonic_ns()}"
+    with serving("bare", data, replicas, env={}, script=BARE_APP) as (servers, entry):
+        yield Target("bare", servers, entry)
 
 
 # --- one class -----------------------------------------------------------------------------
@@ -197,10 +243,10 @@ async def _class(target: Target, scenario: Scenario) -> tuple[Tally, dict[str, f
     async def arrive(index: int) -> None:
         await asyncio.sleep(scenario.ramp_s * index / max(1, scenario.students))
         if target.name == "bare":
-            await BareStudent(target.server.url, names[index], scenario, tally, deadline).run()
+            await BareStudent(target.url, names[index], scenario, tally, deadline).run()
         else:
             student = StrideStudent(
-                target.server.url,
+                target.url,
                 names[index] if target.classroom else "local",
                 scenario,
                 tally,
@@ -346,12 +392,12 @@ def phase_class(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     scenario = _scenario(args, args.students)
     _progress(f"class: {scenario.students} students, Stride (classroom mode)")
     with (
-        stride_target(workdir, scenario.students) as target,
+        stride_target(workdir, scenario.students, replicas=args.replicas) as target,
         profiled(target.server.pid, args.profile, scenario.ramp_s + scenario.duration_s),
     ):
         stride = class_result(target, scenario)
     _progress(f"class: {scenario.students} students, bare Streamlit")
-    with bare_target(workdir) as target:
+    with bare_target(workdir, replicas=args.replicas) as target:
         bare = class_result(target, scenario)
     return {"stride": stride, "bare": bare}
 
@@ -360,7 +406,7 @@ async def _burst(target: Target, count: int, page: str) -> list[float]:
     """``count`` new sessions open ``page`` at once; each one's time to its drawn page."""
 
     async def one() -> float:
-        client = ProtocolClient(target.server.url)
+        client = ProtocolClient(target.url)
         started = time.perf_counter()
         try:
             run = await client.open(page)
@@ -376,8 +422,12 @@ async def _burst(target: Target, count: int, page: str) -> list[float]:
 def phase_burst(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     results = {}
     for name, opened, page in (
-        ("stride", lambda: stride_target(workdir, 1, classroom=False), STUDY_PAGE),
-        ("bare", lambda: bare_target(workdir), ""),
+        (
+            "stride",
+            lambda: stride_target(workdir, 1, classroom=False, replicas=args.replicas),
+            STUDY_PAGE,
+        ),
+        ("bare", lambda: bare_target(workdir, replicas=args.replicas), ""),
     ):
         _progress(f"burst: {args.burst} sessions open {name}'s first page at once")
         with opened() as target:
@@ -392,8 +442,8 @@ async def _idle_sessions(target: Target, count: int) -> list[ProtocolClient]:
     clients = []
     for name in usernames(count):
         async with browser_client() as http:
-            signed_in = await http_sign_in(http, target.server.url, name, PASSWORD)
-        client = ProtocolClient(target.server.url, headers={"Cookie": signed_in.cookie_header})
+            signed_in = await http_sign_in(http, target.url, name, PASSWORD)
+        client = ProtocolClient(target.url, headers={"Cookie": signed_in.cookie_header})
         await client.open("")
         clients.append(client)
     return clients
@@ -435,7 +485,11 @@ def phase_capacity(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 _scenario(args, size), ramp_s=args.capacity_ramp, duration_s=args.capacity_duration
             )
             _progress(f"capacity: {name}, {size} students")
-            opened = stride_target(workdir, largest) if name == "stride" else bare_target(workdir)
+            opened = (
+                stride_target(workdir, largest, replicas=args.replicas)
+                if name == "stride"
+                else bare_target(workdir, replicas=args.replicas)
+            )
             with opened as target:
                 result = class_result(target, scenario)
             ok = result["p95_ms"] < 1000 * CAPACITY_P95_S and result["errors"] == 0
@@ -454,7 +508,7 @@ def phase_soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     )
     _progress(f"soak: {scenario.students} students for {args.soak_minutes:g} minutes")
     samples: list[tuple[float, float]] = []
-    with stride_target(workdir, scenario.students) as target:
+    with stride_target(workdir, scenario.students, replicas=args.replicas) as target:
         started = time.monotonic()
 
         async def run() -> Tally:
@@ -616,6 +670,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("--duration", type=float, default=180.0, help="seconds of studying after the ramp")
     add("--think", type=float, default=10.0, help="mean think time in seconds (log-normal)")
     add("--seed", type=int, default=1, help="seed of the think times and answers")
+    add(
+        "--replicas",
+        type=int,
+        default=1,
+        help="app processes per target, behind nginx when more than one (one per core: "
+        "Python runs one page at a time per process); the bare page gets as many",
+    )
     add("--burst", type=int, default=100, help="sessions opening the app at once")
     add("--idle", type=int, default=200, help="idle signed-in sessions for the memory figure")
     add("--capacity-sizes", type=_sizes, default=[200, 400, 600, 800, 1000, 1200])
@@ -639,7 +700,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for key, value in QUICK.items():
             setattr(args, key, value)
     if (
-        min(args.students, args.burst, args.idle, args.soak_students) < 1
+        min(args.students, args.burst, args.idle, args.soak_students, args.replicas) < 1
         or min(args.ramp, args.think) < 0
         or min(args.duration, args.soak_minutes) <= 0
     ):
@@ -656,6 +717,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _progress(f"{phase} failed: {failures[phase]}")
     result = summarise(details)
     result["failures"] = failures
+    result["replicas"] = args.replicas
     result["elapsed_s"] = round(time.perf_counter() - started, 1)
     if args.json:
         print(json.dumps(result, indent=2))

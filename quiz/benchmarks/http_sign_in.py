@@ -15,6 +15,7 @@ from functools import cache
 
 import httpx
 
+from quiz.benchmarks.proxy import ROUTE_COOKIE
 from quiz.web.cookies import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE
 from quiz.web.sign_in import SIGN_IN_PATH
 
@@ -40,7 +41,8 @@ class SignInRefused(RuntimeError):
 @dataclass(frozen=True)
 class SignedIn:
     cookie_header: str
-    """``stride_session=…``: what the browser sends with its requests from now on."""
+    """``stride_session=…`` (and nginx's ``stride_route=…`` behind the proxy): what the
+    browser sends with its requests from now on."""
     location: str
     """Where the server sent the browser after signing in (the page asked for)."""
     form_seconds: float
@@ -68,8 +70,11 @@ async def sign_in(
     token = posted.cookies.get(SESSION_COOKIE)
     if posted.status_code != 303 or token is None:
         raise SignInRefused(f"sign-in refused (HTTP {posted.status_code})")
+    cookies = {SESSION_COOKIE: token}
+    if route := client.cookies.get(ROUTE_COOKIE):  # behind nginx: the replica's route cookie
+        cookies[ROUTE_COOKIE] = route
     return SignedIn(
-        f"{SESSION_COOKIE}={token}",
+        "; ".join(f"{name}={value}" for name, value in cookies.items()),
         posted.headers.get("location", ""),
         opened - started,
         time.perf_counter() - opened,

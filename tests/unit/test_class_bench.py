@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from quiz.benchmarks import class_bench
 from quiz.benchmarks.budget import Figure
 from quiz.benchmarks.class_scenario import Scenario, right_answer, wrong_answer
+from quiz.benchmarks.proxy import find_nginx, read_access_log
 from quiz.exercises.base import grade_exercise
 from quiz.exercises.registry import FAMILIES
 
@@ -91,7 +93,9 @@ def test_bad_arguments_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_tiny_class_against_real_servers(tmp_path: Path) -> None:
     """Three students sign in and study for a few seconds against Stride, and against the bare
     page: no errors, every acknowledged answer stored exactly once, figures filled in."""
-    args = argparse.Namespace(students=3, ramp=1.0, duration=6.0, think=0.4, seed=2, profile=None)
+    args = argparse.Namespace(
+        students=3, ramp=1.0, duration=6.0, think=0.4, seed=2, profile=None, replicas=1
+    )
     # In a thread: a Playwright test earlier in this process may leave an event loop running.
     with ThreadPoolExecutor(max_workers=1) as thread:
         result = thread.submit(class_bench.phase_class, args, tmp_path).result()
@@ -108,3 +112,28 @@ def test_a_tiny_class_against_real_servers(tmp_path: Path) -> None:
     summary = class_bench.summarise({"class": result})
     assert summary["class_ratio"] > 0
     json.dumps(summary)  # the --json output is plain JSON
+
+
+def test_a_tiny_class_through_nginx_on_two_replicas(tmp_path: Path) -> None:
+    """``--replicas 2``: each target is two processes on one database behind deploy/nginx.conf,
+    as a two-core server runs a class. Every student's websocket reaches one of them, both get
+    some, and no answer is lost or doubled across the two."""
+    if find_nginx() is None:
+        message = "nginx not found (apt-get install nginx, or set STRIDE_NGINX)"
+        if os.environ.get("STRIDE_REQUIRE_NGINX") == "1":
+            pytest.fail(f"nginx tests are required here: {message}")
+        pytest.skip(message)
+    args = argparse.Namespace(
+        students=8, ramp=1.0, duration=6.0, think=0.4, seed=3, profile=None, replicas=2
+    )
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        result = thread.submit(class_bench.phase_class, args, tmp_path).result()
+    stride, bare = result["stride"], result["bare"]
+    assert stride["errors"] == 0 and bare["errors"] == 0, stride["error_examples"]
+    assert stride["answers"]["lost"] == 0 and stride["answers"]["doubled"] == 0
+    assert stride["answers"]["reviews_stored"] > 0
+    for name in ("stride", "bare"):
+        (nginx_dir,) = tmp_path.glob(f"{name}-*/{name}-nginx")
+        sockets = [entry for entry in read_access_log(nginx_dir) if entry.is_websocket]
+        assert len(sockets) >= 8  # one per student (and per bare student)
+        assert len({entry.upstream for entry in sockets}) == 2, name
