@@ -11,6 +11,8 @@ services check it again) instead of Streamlit's "Page not found".
 
 from __future__ import annotations
 
+import copy
+
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
@@ -26,27 +28,38 @@ PAGES_KEY = "nav_pages"
 """Session-state key of this browser session's ``st.Page`` objects (see :func:`_page`)."""
 
 
+PageKey = tuple[str, str, str, bool, bool]
+_PROTOTYPES: dict[PageKey, StreamlitPage] = {}
+"""One ``st.Page`` per page and role of it, made once per process (see :func:`_page`)."""
+
+
 def _page(
     name: str, title: str, icon: str, *, default: bool = False, hidden: bool = False
 ) -> StreamlitPage:
-    """The ``st.Page`` for ``quiz/ui/pages/<name>.py``, made once per browser session
-    (``hidden``: reachable by its URL, not listed in the menu).
+    """The ``st.Page`` for ``quiz/ui/pages/<name>.py`` (``hidden``: reachable by its URL, not
+    listed in the menu), one object per browser session.
 
-    Making one resolves its path on disk (about 0.15 ms, ten times a run). Streamlit marks the
-    page it runs on the object, so they are kept per session (whose runs never overlap), not
-    shared between sessions."""
-    made: dict[tuple[str, str, str, bool, bool], StreamlitPage] = st.session_state.setdefault(
-        PAGES_KEY, {}
-    )
+    Streamlit marks the page it runs on the object (``_can_be_called``), so sessions, whose runs
+    overlap, must not share one; but making one resolves its path on disk (realpath, a stat per
+    directory: ~0.15 ms, a dozen pages in a session's first run, which a class opening the app
+    at once pays hundreds of times). So each page is made once per process and every session
+    gets a shallow copy of it (its attributes are a path and strings, and the flag)."""
+    made: dict[PageKey, StreamlitPage] = st.session_state.setdefault(PAGES_KEY, {})
     key = (name, title, icon, default, hidden)
     if key not in made:
-        made[key] = st.Page(
-            f"{PAGES_DIR}/{name}.py",
-            title=title,
-            icon=f":material/{icon}:",
-            default=default,
-            visibility="hidden" if hidden else "visible",
-        )
+        prototype = _PROTOTYPES.get(key)
+        if prototype is None:
+            prototype = _PROTOTYPES.setdefault(
+                key,
+                st.Page(
+                    f"{PAGES_DIR}/{name}.py",
+                    title=title,
+                    icon=f":material/{icon}:",
+                    default=default,
+                    visibility="hidden" if hidden else "visible",
+                ),
+            )
+        made[key] = copy.copy(prototype)
     return made[key]
 
 
