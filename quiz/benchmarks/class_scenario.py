@@ -226,7 +226,7 @@ class StrideStudent(Student):
             await self.act("reveal", client.click("Show answer"))
         elif client.has("button", lambda label: label.startswith("Good ·")):
             await self.rate()
-        elif client.has("button", "Check"):
+        elif client.has("button", "Check") and self._item_on_screen():  # Practice has one too
             await self.answer_item()
         elif client.has("button", "Continue"):
             await self.act("continue", client.click("Continue"))
@@ -239,8 +239,12 @@ class StrideStudent(Student):
         run = await self.act("rate", self.client.click(lambda text: text.startswith(label)))
         self._acknowledge(before, run, attempts=0)
 
+    def _item_on_screen(self) -> re.Match[str] | None:
+        """The caption of the Study page's exercise item (family, seed, difficulty), if any."""
+        return next(filter(None, map(_ITEM.search, self.client.page.texts())), None)
+
     async def answer_item(self) -> None:
-        found = next(filter(None, map(_ITEM.search, self.client.page.texts())), None)
+        found = self._item_on_screen()
         if found is None:
             raise ProtocolError("an exercise item without its family, seed and difficulty")
         family, seed, difficulty = found.groups()
@@ -264,7 +268,7 @@ class StrideStudent(Student):
             self.tally.error("open_practice", f"no problem in the URL: {client.query_string!r}")
             return
         answer = await self._answer_text(family, seed, difficulty)
-        run = await self.act("practice_submit", client.submit({"Your answer": answer}, "Submit"))
+        run = await self.act("practice_submit", client.submit({"Your answer": answer}, "Check"))
         if _has_verdict(run):
             self.tally.attempts[self.username] += 1
         else:

@@ -154,7 +154,7 @@ PAGES = (
         show_any=(".st-key-study_front", ".st-key-study_exercise", "[data-testid=stAlert]"),
     ),
     PageSpec(
-        "Practice", "practice", "Practice", show=(".st-key-practice_prompt",), buttons=("Submit",)
+        "Practice", "practice", "Practice", show=(".st-key-practice_prompt",), buttons=("Check",)
     ),
     PageSpec("Assignments", "assignments", "Assignments", frames=1, buttons=("Create",)),
     PageSpec(  # the default tab, Reviews: calendar, reviews per day, true retention
@@ -655,7 +655,7 @@ def warm_up(context: Any, url: str) -> None:
     page.set_default_timeout(STEP_TIMEOUT_MS)
     page.goto(f"{url}/practice?family=conv-output-size&seed=7&difficulty=2")
     page.get_by_role("textbox", name="Your answer").fill("1 x 1 x 1")
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Check").click()
     page.get_by_text(re.compile("Incorrect|Not quite")).first.wait_for()
     page.close()
 

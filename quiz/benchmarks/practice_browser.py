@@ -1,4 +1,4 @@
-"""``stride bench practice``: Submit → feedback latency on the Practice page, in real Chromium.
+"""``stride bench practice``: Check → feedback latency on the Practice page, in real Chromium.
 
 Starts a Stride server on a free loopback port (its own SQLite file), opens a fixed problem and
 submits alternately a wrong and the right answer, timing inside the page from the click event
@@ -55,7 +55,7 @@ def measure(submits: int) -> dict[str, float]:
             text, verdict = answers[index % 2]
             page.get_by_role("textbox", name="Your answer").fill(text)
             page.evaluate("(want) => { window.__stride.want = want; }", verdict)
-            page.get_by_role("button", name="Submit").click()
+            page.get_by_role("button", name="Check").click()
             page.wait_for_function("() => window.__stride.seen !== null")
             submit_ms.append(page.evaluate("() => window.__stride.seen - window.__stride.t0"))
         rerun_ms = []
@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(result, indent=2))
         return 0
     ratio = result["submit_p50_ms"] / max(result["baseline_rerun_p50_ms"], 1e-9)
-    print(f"Practice Submit → feedback over {result['submits']} submits (Chromium, loopback)")
+    print(f"Practice Check → feedback over {result['submits']} submits (Chromium, loopback)")
     print(
         f"  p50 {result['submit_p50_ms']:.0f} ms   p95 {result['submit_p95_ms']:.0f} ms   "
         f"target p95 < {TARGET_P95_MS:.0f} ms"

@@ -127,18 +127,66 @@ def rng_for(seed: int, difficulty: int) -> np.random.Generator:
 
 
 def grade_exercise(family: Family, exercise: Exercise, raw: str) -> Grade:
-    """Grade ``raw`` against ``exercise``; name the mistake when a wrong answer matches one."""
+    """Grade ``raw`` against ``exercise``; name the mistake when a wrong answer matches one.
+
+    A matrix or tensor of the wrong size is a format error (not an attempt), unless it is the
+    answer of a mistake the family knows (padding left out gives a smaller output): that one is
+    graded wrong, with the mistake's explanation."""
     expected = answer_value(exercise.answer_kind, exercise.expected)
     result = grade(exercise.answer_kind, expected, raw, **exercise.grading)
     if result.format_error is not None:
-        return result
+        return _sized_mistake(family, exercise, raw) or result
     if result.correct:
         return replace(result, feedback=result.feedback or "Correct.")
+    matched = _matching_mistakes(family, exercise, raw, same_shape=True)
+    if matched:
+        return replace(result, mistake=matched[0].tag, feedback=_explain(matched))
+    return result
+
+
+def _matching_mistakes(
+    family: Family, exercise: Exercise, raw: str, *, same_shape: bool
+) -> list[Mistake]:
+    """The family's mistakes whose answer ``raw`` is (of the expected shape, or of another),
+    in the family's order, one per distinct explanation."""
+    expected = answer_value(exercise.answer_kind, exercise.expected)
+    found: dict[str, Mistake] = {}
     for mistake in relevant_mistakes(family, exercise):
         wrong = answer_value(exercise.answer_kind, mistake.answer)
+        if (np.shape(wrong) == np.shape(expected)) != same_shape:
+            continue
         if grade(exercise.answer_kind, wrong, raw, **exercise.grading).correct:
-            return replace(result, mistake=mistake.tag, feedback=mistake.message)
-    return result
+            found.setdefault(mistake.message, mistake)
+    return list(found.values())
+
+
+def _explain(matched: list[Mistake]) -> str:
+    """One mistake's explanation; when several slips give this very answer, each of them
+    ("either … or …"), since the grader cannot tell which one the student made."""
+    if len(matched) == 1:
+        return matched[0].message
+    return "Two or more slips give exactly this answer; it was one of them.\n\n" + "\n\n".join(
+        f"- **{'Either' if number == 0 else 'Or'}:** {mistake.message}"
+        for number, mistake in enumerate(matched)
+    )
+
+
+def _sized_mistake(family: Family, exercise: Exercise, raw: str) -> Grade | None:
+    """The graded (wrong) result of an unreadable-as-sized answer that is a known mistake's
+    answer of another shape; None otherwise."""
+    if exercise.answer_kind not in (AnswerKind.MATRIX, AnswerKind.TENSOR):
+        return None
+    matched = _matching_mistakes(family, exercise, raw, same_shape=False)
+    if not matched:
+        return None
+    expected = answer_value(exercise.answer_kind, exercise.expected)
+    return Grade(
+        0.0,
+        False,
+        feedback=_explain(matched),
+        mistake=matched[0].tag,
+        expected_display=format_answer(exercise.answer_kind, expected),
+    )
 
 
 def relevant_mistakes(family: Family, exercise: Exercise) -> list[Mistake]:

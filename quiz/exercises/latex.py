@@ -29,11 +29,11 @@ def matrix(values: np.ndarray | Sequence[Sequence[float]]) -> str:
 
 
 def tensor(values: np.ndarray | Sequence[Sequence[Sequence[float]]], name: str) -> str:
-    """A (C, H, W) array as one matrix per channel: ``X_{1} = [...],\\; X_{2} = [...]``."""
+    """A (C, H, W) array as one matrix per channel, from 0: ``X_{0} = [...],\\; X_{1} = [...]``."""
     array = np.asarray(values, dtype=float)
     if array.ndim == 2:
         return f"{name} = {matrix(array)}"
-    parts = [f"{name}_{{{c + 1}}} = {matrix(array[c])}" for c in range(array.shape[0])]
+    parts = [f"{name}_{{{c}}} = {matrix(array[c])}" for c in range(array.shape[0])]
     return ",\\quad ".join(parts)
 
 

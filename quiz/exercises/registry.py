@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from quiz.exercises.base import Family
 from quiz.exercises.families import conv_output_size
+from quiz.exercises.families.network_families import NETWORK_FAMILIES
 from quiz.exercises.families.shape_families import SHAPE_FAMILIES
 from quiz.exercises.families.value_families import VALUE_FAMILIES
 
 FAMILIES: dict[str, Family] = {
-    family.id: family for family in (conv_output_size.FAMILY, *SHAPE_FAMILIES, *VALUE_FAMILIES)
+    family.id: family
+    for family in (conv_output_size.FAMILY, *SHAPE_FAMILIES, *VALUE_FAMILIES, *NETWORK_FAMILIES)
 }
 
 

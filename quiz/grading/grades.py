@@ -88,7 +88,8 @@ def grade_number(
     """Grade a NUMBER answer: right when ``is_close(answer, expected)``; no partial credit.
 
     A wrong answer within 1% of the expected value gets a hint to check the rounding (``0.333``
-    for 1/3 is wrong at the default tolerance of about 6 significant digits).
+    for 1/3 is wrong at the default tolerance of about 6 significant digits) — unless both are
+    whole numbers: 280 for 288 parameters is a wrong count, not a rounding slip.
     """
     value = float(expected)
     if not math.isfinite(value):
@@ -101,7 +102,12 @@ def grade_number(
     if is_close(answer, value, rel_tol=rel_tol, abs_tol=abs_tol):
         return Grade(1.0, True, feedback="Correct.", expected_display=display)
     feedback = "Incorrect."
-    if rel_tol < _NEAR_REL_TOL and is_close(answer, value, rel_tol=_NEAR_REL_TOL, abs_tol=abs_tol):
+    whole = float(answer).is_integer() and value.is_integer()  # a count: rounding is no excuse
+    if (
+        not whole
+        and rel_tol < _NEAR_REL_TOL
+        and is_close(answer, value, rel_tol=_NEAR_REL_TOL, abs_tol=abs_tol)
+    ):
         feedback = (
             "Close, but not accurate enough: check your rounding. Give more significant digits, "
             "or write the exact value as a fraction such as 3/4."
@@ -155,9 +161,11 @@ def grade_matrix(
 ) -> Grade:
     """Grade a MATRIX answer with per-cell partial credit.
 
-    A matrix of another shape scores 0 (it is graded, not a format error) with the feedback
-    "expected a 3×3 matrix, got 2×3". Otherwise the score is the fraction of entries within
-    tolerance and ``cell_marks`` says which.
+    A matrix of another shape is a format error (not graded, not an attempt: the size is part
+    of reading the question, like the number of sizes of a shape), e.g. "expected 3 rows of 3
+    numbers (a 3×3 matrix), got 2×3". Otherwise the score is the fraction of entries within
+    tolerance and ``cell_marks`` says which. (An exercise still names a known mistake whose
+    answer has another shape: :func:`quiz.exercises.base.grade_exercise`.)
     """
     target = _expected_array(expected, 2, AnswerKind.MATRIX)
     _check_tolerances(rel_tol, abs_tol)
@@ -166,8 +174,7 @@ def grade_matrix(
     if isinstance(answer, _Unreadable):
         return Grade.unreadable(answer.message)
     if answer.shape != target.shape:
-        feedback = f"expected a {_by(target.shape)} matrix, got {_by(answer.shape)}"
-        return Grade(0.0, False, feedback=feedback, expected_display=display)
+        return Grade.unreadable(f"expected {_matrix_size(target.shape)}, got {_by(answer.shape)}")
     marks = np.asarray(is_close(answer, target, rel_tol=rel_tol, abs_tol=abs_tol))
     score, correct, feedback = _cell_score(marks)
     return Grade(
@@ -184,10 +191,10 @@ def grade_tensor(
 ) -> Grade:
     """Grade a TENSOR answer (channels, height, width) with per-cell partial credit.
 
-    A wrong number of channels scores 0 with "expected 2 channels of 3×3, got 1"; channels of the
-    wrong size score 0 with "expected 2 channels of 3×3, got 2 channels of 2×3". Otherwise the
-    score is the fraction of all entries within tolerance and ``channel_marks[k][r][c]`` says
-    which (``cell_marks`` stays ``None``).
+    A tensor of another shape is a format error, as for :func:`grade_matrix`: "expected 2
+    channels of 3×3 (3 rows of 3 numbers each), got 1 channel of 3×3". Otherwise the score is
+    the fraction of all entries within tolerance and ``channel_marks[k][r][c]`` says which
+    (``cell_marks`` stays ``None``).
     """
     target = _expected_array(expected, 3, AnswerKind.TENSOR)
     _check_tolerances(rel_tol, abs_tol)
@@ -196,12 +203,13 @@ def grade_tensor(
     if isinstance(answer, _Unreadable):
         return Grade.unreadable(answer.message)
     if answer.shape != target.shape:
-        wanted = f"expected {plural(target.shape[0], 'channel')} of {_by(target.shape[1:])}"
-        if answer.shape[0] != target.shape[0]:
-            got = str(answer.shape[0])
-        else:
-            got = f"{plural(answer.shape[0], 'channel')} of {_by(answer.shape[1:])}"
-        return Grade(0.0, False, feedback=f"{wanted}, got {got}", expected_display=display)
+        channels, rows, columns = target.shape
+        wanted = (
+            f"expected {plural(channels, 'channel')} of {rows}×{columns} "
+            f"({plural(rows, 'row')} of {plural(columns, 'number')} each)"
+        )
+        got = f"{plural(answer.shape[0], 'channel')} of {_by(answer.shape[1:])}"
+        return Grade.unreadable(f"{wanted}, got {got}")
     marks = np.asarray(is_close(answer, target, rel_tol=rel_tol, abs_tol=abs_tol))
     score, correct, feedback = _cell_score(marks)
     channel_marks = tuple(_marks(channel) for channel in marks)
@@ -319,6 +327,12 @@ def _join(words: list[str]) -> str:
 
 def _by(shape: tuple[int, ...]) -> str:
     return "×".join(str(size) for size in shape)
+
+
+def _matrix_size(shape: tuple[int, ...]) -> str:
+    """``(3, 4)`` → "3 rows of 4 numbers (a 3×4 matrix)"."""
+    rows, columns = shape
+    return f"{plural(rows, 'row')} of {plural(columns, 'number')} (a {rows}×{columns} matrix)"
 
 
 def _marks(marks: np.ndarray) -> Marks:

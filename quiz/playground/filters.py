@@ -134,7 +134,7 @@ def parse_kernel(text: str) -> np.ndarray:
         row, col = (int(v) for v in too_big[0])
         raise KernelFormatError(
             f"{KERNEL_EXPECTED}, each between {-MAX_KERNEL_ENTRY:g} and {MAX_KERNEL_ENTRY:g}; "
-            f"row {row + 1}, column {col + 1} is {values[row, col]:g}"
+            f"row {row}, column {col} (from 0) is {values[row, col]:g}"
         )
     return values
 

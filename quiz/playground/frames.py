@@ -107,7 +107,7 @@ class Animation:
                 if c.is_pool
                 else f"the same cells in all {c.in_channels} input channels"
             )
-            parts.append(f"Input channel {self.channel + 1} is drawn; the window reads {also}.")
+            parts.append(f"Input channel {self.channel} is drawn; the window reads {also}.")
         return " ".join(parts)
 
 

@@ -39,12 +39,17 @@ class ImportReport:
             self.added or self.updated or self.retired or self.created_deck or self.details_changed
         )
 
-    def summary(self) -> str:
+    def counts(self) -> str:
+        """``created: 4 added, 0 updated, 0 unchanged, 0 retired``."""
         verb = "created" if self.created_deck else "updated" if self.changed else "unchanged"
         return (
-            f"deck {self.slug!r} {verb}: {self.added} added, {self.updated} updated, "
+            f"{verb}: {self.added} added, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.retired} retired"
         )
+
+    def summary(self) -> str:
+        """``deck "Pooling" (pooling) created: …``: its title, and the slug commands take."""
+        return f'deck "{self.title}" ({self.slug}) {self.counts()}'
 
 
 def slugify(title: str) -> str:

@@ -64,13 +64,13 @@ def matrix_heatmap(
         "width": max(160, CELL_PX * cols + 60),
         "height": max(160, CELL_PX * rows + 70),
         "margin": {"l": 30, "r": 10, "t": 40, "b": 20},
-        "xaxis": {"showgrid": False, "zeroline": False, "side": "top", **_one_based(cols)},
+        "xaxis": {"showgrid": False, "zeroline": False, "side": "top", **_indexed(cols)},
         "yaxis": {
             "showgrid": False,
             "zeroline": False,
             "autorange": "reversed",
             "scaleanchor": "x",
-            **_one_based(rows),
+            **_indexed(rows),
         },
     }
     if shapes:
@@ -112,10 +112,11 @@ def _outline(top: int, left: int, bottom: int, right: int) -> Spec:
     }
 
 
-def _one_based(count: int) -> dict[str, object]:
-    """Axis ticks labelled 1..count (as the prompts and solutions count rows and columns)."""
+def _indexed(count: int) -> dict[str, object]:
+    """Axis ticks on every row or column, labelled 0..count-1 (as the prompts, the solutions and
+    the answer grid count them)."""
     return {
         "tickmode": "array",
         "tickvals": list(range(count)),
-        "ticktext": [str(i + 1) for i in range(count)],
+        "ticktext": [str(i) for i in range(count)],
     }

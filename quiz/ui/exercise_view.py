@@ -14,6 +14,7 @@ import streamlit as st
 
 from quiz.exercises import latex
 from quiz.exercises.base import Exercise, Picture
+from quiz.exercises.families.tensors import INDEX_BASE
 from quiz.grading import AnswerKind, Grade, describe_expected
 from quiz.ui.playground_link import show_playground_link
 from quiz.ui.text import escape_markdown
@@ -46,6 +47,7 @@ def show_prompt(exercise: Exercise, key: str) -> None:
     if not heatmaps.open:
         return
     with heatmaps:
+        st.caption(INDEX_BASE)
         for name, values in exercise.tensors.items():
             array = np.asarray(values, dtype=float)
             for label, plane in _planes(name, array):
@@ -93,7 +95,7 @@ def answer_input(exercise: Exercise, key: str, mode: str = "Grid") -> str:
     columns = st.columns(min(len(planes), 3))
     for index, plane in enumerate(planes):
         with columns[index % len(columns)]:
-            label = "Your answer" if len(planes) == 1 else f"Channel {index + 1}"
+            label = "Your answer" if len(planes) == 1 else f"Channel {index}"
             grid = st.data_editor(
                 np.full(plane.shape, np.nan),
                 key=f"{key}_grid_{index}",
@@ -110,10 +112,20 @@ def answer_input(exercise: Exercise, key: str, mode: str = "Grid") -> str:
     return "\n\n".join(texts)
 
 
-def show_grade(grade: Grade, exercise: Exercise, key: str) -> None:
+def show_grade(
+    grade: Grade,
+    exercise: Exercise,
+    key: str,
+    *,
+    answer: str | None = None,
+    show_expected: bool = False,
+) -> None:
     """Verdict, score, the targeted feedback, and per-cell marks (per channel for tensors).
 
-    ``key`` prefixes the marks' widget keys (as for :func:`show_prompt`)."""
+    ``answer`` (the text that was graded) is shown beside the marks when the answer box is gone
+    (Study); ``show_expected`` adds the correct answer next to it (not in an assignment, whose
+    answers are released by its own rules). ``key`` prefixes the marks' widget keys (as for
+    :func:`show_prompt`)."""
     if grade.format_error is not None:
         st.warning(escape_markdown(grade.format_error), icon=":material/edit_note:")
         return
@@ -124,20 +136,35 @@ def show_grade(grade: Grade, exercise: Exercise, key: str) -> None:
         st.error(f"{verdict}: score {grade.score:.0%}.", icon=":material/cancel:")
     if grade.feedback and grade.feedback.rstrip(".") not in {"Correct", "Incorrect"}:
         st.markdown(grade.feedback)
+    _answers_side_by_side(grade, answer, show_expected and not grade.correct)
     if grade.correct:
         return
     planes = [grade.cell_marks] if grade.cell_marks is not None else list(grade.channel_marks or [])
     for index, plane in enumerate(planes):
         marks = np.asarray(plane, dtype=bool)
-        title = "Your cells: ✓ right, ✗ wrong"
-        if len(planes) > 1:
-            title = f"Channel {index + 1}: ✓ right, ✗ wrong"
+        # The title goes above the chart, not in it: a narrow chart clipped it over the ticks.
+        which = "Your cells" if len(planes) == 1 else f"Channel {index}"
+        st.caption(f"{which}: ✓ right, ✗ wrong")
         st.plotly_chart(
-            matrix_heatmap(marks.astype(float), title, marks=marks),
+            matrix_heatmap(marks.astype(float), "", marks=marks),
             config=PLOTLY_CONFIG,
             width="content",
             key=f"{key}_{index}",
         )
+
+
+def _answers_side_by_side(grade: Grade, answer: str | None, show_expected: bool) -> None:
+    """The graded answer and, when asked, the correct one, as plain text (never Markdown)."""
+    expected = grade.expected_display if show_expected else None
+    if answer is None and expected is None:
+        return
+    yours, right = st.columns(2)
+    if answer is not None:
+        yours.caption("Your answer")
+        yours.code(answer.strip() or "—", language=None)
+    if expected is not None:
+        right.caption("Correct answer")
+        right.code(expected, language=None)
 
 
 def show_solution(exercise: Exercise, key: str) -> None:
@@ -158,7 +185,7 @@ def _show_picture(exercise: Exercise, picture: Picture, key: str) -> None:
         "Output cell to explain",
         options=range(len(choices)),
         key=f"{key}_cell",
-        format_func=lambda i: f"row {choices[i][0] + 1}, column {choices[i][1] + 1}",
+        format_func=lambda i: f"row {choices[i][0]}, column {choices[i][1]}",
     )
     row, col = choices[chosen]
     source = np.asarray(exercise.tensors[picture.input], dtype=float)
@@ -191,7 +218,7 @@ def _show_picture(exercise: Exercise, picture: Picture, key: str) -> None:
         key=f"{key}_output",
     )
     st.caption(
-        f"Output cell ({row + 1}, {col + 1}) = value {latex.number(output[row, col])} reads the "
+        f"Output cell (row {row}, column {col}) = value {latex.number(output[row, col])} reads the "
         "outlined input cells."
     )
 
@@ -213,13 +240,14 @@ def _window(exercise: Exercise, picture: Picture) -> tuple[int, int]:
 
 
 def _planes(name: str, array: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """2-D slices of ``array`` to draw, labelled ``name[c]`` (1-based); vectors become one row."""
+    """2-D slices of ``array`` to draw, labelled ``name[c]`` (0-based, as PyTorch indexes);
+    vectors become one row."""
     if array.ndim <= 2:
         return [(name, array.reshape(1, -1) if array.ndim < 2 else array)]
     flat = array.reshape(-1, *array.shape[-2:])
     index_shape = array.shape[:-2]
     labels = [
-        ",".join(str(i + 1) for i in np.unravel_index(k, index_shape)) for k in range(flat.shape[0])
+        ",".join(str(i) for i in np.unravel_index(k, index_shape)) for k in range(flat.shape[0])
     ]
     return [(f"{name}[{label}]", plane) for label, plane in zip(labels, flat, strict=True)]
 

@@ -162,7 +162,7 @@ def animation_figure(anim: Animation, *, width: int = ANIMATION_WIDTH) -> PlainF
     height = int(plot_height + 150)
     grid_cell = min(panel / grid_cols, plot_height / grid_rows)
 
-    output_title = f"Output channel {anim.output_channel + 1} ({out_rows}×{out_cols})"
+    output_title = f"Output channel {anim.output_channel} ({out_rows}×{out_cols})"
     taps, box, cell = _frame_data(anim, 0)
     data = [
         _on(_grid_heatmap(anim), 1),
@@ -211,7 +211,7 @@ def _grid_heatmap(anim: Animation) -> Spec:
     trace: Spec = {
         "type": "heatmap",
         "z": typed_array(shown),
-        "customdata": typed_array(anim.source + 1),
+        "customdata": typed_array(anim.source),
         "hovertemplate": "input row %{customdata[0]}, col %{customdata[1]}: %{z}<extra></extra>",
         "hoverongaps": False,
         "colorscale": named_colorscale("Blues"),
@@ -252,11 +252,11 @@ def _role_heatmap(anim: Animation, role: Role) -> Spec:
 
 
 def _output_heatmap(output: np.ndarray) -> Spec:
-    """The output; hovering a cell names its row and column counted from 1, as the slider."""
+    """The output; hovering a cell names its row and column (from 0, as the slider)."""
     trace: Spec = {
         "type": "heatmap",
         "z": typed_array(output),
-        "customdata": typed_array(np.moveaxis(np.indices(output.shape), 0, -1) + 1),
+        "customdata": typed_array(np.moveaxis(np.indices(output.shape), 0, -1)),
         "colorscale": named_colorscale("Purples"),
         "showscale": False,
         "hovertemplate": "output row %{customdata[0]}, col %{customdata[1]}: %{z}<extra></extra>",
@@ -383,7 +383,7 @@ def _slider(anim: Animation) -> Spec:
     jump = {"frame": {"duration": 0, "redraw": REDRAW}, "mode": "immediate"}
     steps = [
         {
-            "label": f"row {int(y) + 1}, col {int(x) + 1}",
+            "label": f"row {int(y)}, col {int(x)}",
             "method": "animate",
             "args": [[str(index)], jump],
         }

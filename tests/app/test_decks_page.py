@@ -131,7 +131,7 @@ def test_upload_preview_import(app: AppTest) -> None:
 
     next(b for b in app.button if b.label == "Import 4 cards").click().run()
     assert not app.exception
-    assert app.success[0].value.startswith("Deck 'uploaded\\-b\\-pooling\\-b\\-deck' created: 4")
+    assert app.success[0].value.startswith('Deck "Uploaded \\<b\\>pooling\\</b\\> deck" created: 4')
     assert app.file_uploader[0].value is None  # cleared after the import
     assert any(link.proto.label.startswith("Study Uploaded") for link in app.get("page_link"))
 

@@ -98,6 +98,11 @@ def test_an_exercise_item_in_the_study_queue(monkeypatch: pytest.MonkeyPatch) ->
     assert at.error[0].value.startswith("Incorrect")
     assert any("Rated **Again**" in c.value for c in at.caption)
     assert "3 answered this session" in at.get("progress")[0].proto.text
+    # the answer box is gone: the answer given and the correct one are shown side by side
+    captions = [c.value for c in at.caption]
+    assert "Your answer" in captions and "Correct answer" in captions
+    shown = [block.value for block in at.code]
+    assert shown[0] == "123456" and shown[1] not in ("", "123456")
     _button(at, "Continue").click().run()
     assert not at.exception
 

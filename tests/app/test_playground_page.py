@@ -65,7 +65,7 @@ def _latex(at: AppTest) -> list[str]:
 
 
 def _engine_output(config: LayerConfig) -> np.ndarray:
-    """Output channel 1 straight from the engine's functions, all channels computed."""
+    """Output channel 0 straight from the engine's functions, all channels computed."""
     c, x, w = config, example_input(config), example_weight(config)
     if c.kind == "conv":
         out = engine.conv2d(x, w, stride=c.stride, padding=c.padding, dilation=c.dilation)
@@ -105,7 +105,7 @@ def _check_layer_figures(at: AppTest, config: LayerConfig) -> dict[str, Any]:
         cells = anim.windows[index]
         assert taps["x"] == cells[:, 1].tolist() and taps["y"] == cells[:, 0].tolist()
         y, x = (int(v) for v in anim.positions[index])
-        assert steps[index]["label"] == f"row {y + 1}, col {x + 1}"
+        assert steps[index]["label"] == f"row {y}, col {x}"
         outline = frames[index]["data"][2]  # the current output cell, highlighted
         assert (min(outline["x"]), max(outline["y"])) == (x - 0.5, y + 0.5)
 

@@ -33,7 +33,7 @@ def practice() -> AppTest:
 
 def _submit(at: AppTest, answer: str) -> None:
     at.text_input[0].input(answer)
-    next(b for b in at.button if b.label == "Submit").click().run()
+    next(b for b in at.button if b.label == "Check").click().run()
     assert not at.exception
 
 

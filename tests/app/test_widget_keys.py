@@ -84,6 +84,6 @@ def test_practice_problems_reuse_two_slots_and_start_empty() -> None:
         assert answer.value == "", "a new problem starts with an empty answer"
         answer_keys.add(answer.key)
         answer.input("1x2x3")
-        next(b for b in at.button if b.label == "Submit").click().run()
+        next(b for b in at.button if b.label == "Check").click().run()
         assert at.error, "the wrong answer was graded"
     assert answer_keys == {"practice_0_text", "practice_1_text"}

@@ -137,7 +137,7 @@ def test_upload_preview_import_list_and_export(
 
     page.get_by_role("button", name="Import 3 cards").click()
     expect(
-        page.get_by_text(re.compile(r"Deck 'pooling-in-the-browser' created: 3 added"))
+        page.get_by_text(re.compile(r'Deck "Pooling in the browser" created: 3 added'))
     ).to_be_visible()
     expect(page.get_by_role("link", name="Study Pooling in the browser")).to_be_visible()
 

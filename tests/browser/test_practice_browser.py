@@ -22,7 +22,7 @@ def _open(page: Page, url: str) -> None:
 def _answer(page: Page, text: str) -> None:
     box = page.get_by_role("textbox", name="Your answer")
     box.fill(text)
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Check").click()
 
 
 def test_shape_problem_wrong_then_right(page: Page, app_url: str, screenshot_dir: Path) -> None:
@@ -57,14 +57,14 @@ def test_gradient_problem_typed_as_text(page: Page, app_url: str, screenshot_dir
     expect(box).to_be_visible()
 
     box.fill("-4 12\n7 1")  # the flipped answer
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Check").click()
     expect(page.get_by_text(re.compile(r"Not quite|Incorrect"))).to_be_visible()
     expect(page.get_by_text(re.compile("flip", re.IGNORECASE)).first).to_be_visible()
     expect(page.locator(".js-plotly-plot:visible").first).to_be_visible()  # per-cell marks
     page.screenshot(path=screenshot_dir / "practice-gradient-wrong.png", full_page=True)
 
     box.fill(exercise.answer)
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Check").click()
     expect(page.get_by_text("Correct.")).to_be_visible()
     page.get_by_role("button", name="Worked solution").click()
     expect(page.locator(".st-key-practice_solution .js-plotly-plot").first).to_be_visible()

@@ -111,7 +111,9 @@ def test_studying_breaks_no_content_policy_and_asks_no_other_site(page: Page, se
     expect(page.locator(".st-key-study_back")).to_be_visible(timeout=TIMEOUT)
     page.wait_for_load_state("networkidle")
     icons = page.eval_on_selector_all("link[rel*=icon]", "links => links.map(l => l.href)")
-    assert icons and all(icon.startswith(f"{server}/") for icon in icons), icons
+    # the page icon is Stride's own: served by it, or (as now) inline as a data: URL
+    own = (f"{server}/", "data:image/png;base64,")
+    assert icons and all(icon.startswith(own) for icon in icons), icons
     assert problems == []
 
 

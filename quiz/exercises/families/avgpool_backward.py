@@ -218,8 +218,7 @@ def _solution(setup: Setup, g: np.ndarray, grad: np.ndarray, windows: Windows) -
         for at in cells:
             received.setdefault(at, []).append(share)
         parts.append(
-            f"window {y + 1},{xx + 1} ({pooling.span(y, xx)}): "
-            f"${number(g[y, xx])}/{n} = {number(share)}$"
+            f"window {y},{xx} ({pooling.span(y, xx)}): ${number(g[y, xx])}/{n} = {number(share)}$"
         )
     steps.append(
         "Share per cell, window by window (numbered by output row, column): "

@@ -6,7 +6,7 @@ channel) and its bias b::
     O[y][x] = b + Σ_i Σ_j Σ_k X[i][s·y + j][s·x + k] · W[i][j][k]
 
 The notes write ``I[i][sx + j][sy + k]``, which swaps x and y; the solution says so. The prompt
-names the entry in 1-based words ("row 2, column 3", counted from the top left).
+names the entry in words counted from 0 ("row 1, column 2"), as everything a student sees.
 
 Difficulty 1: one 4×4 channel, a 2×2 or 3×3 kernel, stride 1, no padding, no bias.
 Difficulty 2: two input channels (4×4 or 5×5), a 2×2 or 3×3 kernel per channel, a bias.
@@ -20,7 +20,7 @@ the entry at (x, y) exists and differs), ``wrong_window`` (d3: window start with
 
 Picture: the (padded) first input channel, its kernel, and the whole output map, so the student
 can click the asked entry (or any other) and see the window it reads (with two channels the
-picture shows channel 1's window; the output adds both). The bias is ``params["b"]``.
+picture shows channel 0's window; the output adds both). The bias is ``params["b"]``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from engine import reference as engine_reference
 from quiz.exercises import latex
 from quiz.exercises.base import Exercise, Family, Mistake, Picture, rng_for
 from quiz.exercises.families.tensors import (
+    INDEX_BASE,
     ConvLayer,
     as_list,
     cell,
@@ -187,8 +188,8 @@ def _prompt(setup: Setup, x: np.ndarray, w: np.ndarray, b: np.ndarray) -> str:
         + latex.display(channels(x, "X"))
         + latex.display(channels(w[0], "W"))
         + "\nAs in PyTorch, the layer computes a cross-correlation: the kernel is **not** flipped. "
-        f"What is the output entry in **{cell(setup.row, setup.col)}**? Rows and columns are "
-        "counted from 1 at the top left. Answer with one number."
+        f"What is the output entry in **{cell(setup.row, setup.col)}**? {INDEX_BASE} "
+        "Answer with one number."
     )
 
 
@@ -212,10 +213,10 @@ def _solution(
     first_row, first_col = s * y, s * xx
     where = "the padded input" if p else "the input"
     steps.append(
-        f"The entry in {cell(y, xx)} is $y = {y}$, $x = {xx}$ (0-based); its window starts at "
+        f"The entry in {cell(y, xx)} is $y = {y}$, $x = {xx}$; its window starts at "
         f"row ${s} \\cdot {y} = {first_row}$, column ${s} \\cdot {xx} = {first_col}$ of {where}, "
-        f"i.e. it covers rows {first_row + 1}–{first_row + k} and columns "
-        f"{first_col + 1}–{first_col + k} counted from 1."
+        f"i.e. it covers rows {first_row}–{first_row + k - 1} and columns "
+        f"{first_col}–{first_col + k - 1}."
     )
     terms = engine_reference.conv2d_terms(x, w, 0, y, xx, stride=s, padding=p)
     sums = []
@@ -224,7 +225,7 @@ def _solution(
         window = np.array([a for a, _ in pairs]).reshape(k, k)
         total = sum(a * c for a, c in pairs)
         sums.append(total)
-        label = f" of channel {i + 1}" if layer.channels > 1 else ""
+        label = f" of channel {i}" if layer.channels > 1 else ""
         steps.append(
             f"Multiply the window{label} ${matrix(window)}$ elementwise by the kernel "
             f"${matrix(w[0, i])}$ and add up: ${products(pairs)} = {number(total)}$."
@@ -243,7 +244,7 @@ def _solution(
 def _padded(array: np.ndarray) -> list[tuple[str, np.ndarray]]:
     if array.shape[0] == 1:
         return [("X_{\\text{pad}}", array[0])]
-    return [(f"X_{{\\text{{pad}},{i + 1}}}", channel) for i, channel in enumerate(array)]
+    return [(f"X_{{\\text{{pad}},{i}}}", channel) for i, channel in enumerate(array)]
 
 
 def reference(exercise: Exercise) -> float:

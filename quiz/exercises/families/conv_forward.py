@@ -183,7 +183,7 @@ def _prompt(layer: ConvLayer, x: np.ndarray, w: np.ndarray, b: np.ndarray) -> st
     elif f == 1:
         bias = f", bias $b = {number(b[0])}$"
     else:
-        bias = ", biases " + ", ".join(f"$b_{u + 1} = {number(v)}$" for u, v in enumerate(b))
+        bias = ", biases " + ", ".join(f"$b_{u} = {number(v)}$" for u, v in enumerate(b))
     filters = "".join(latex.display(_kernels(w[u], u, f)) for u in range(f))
     layout = (
         MATRIX_LAYOUT
@@ -204,9 +204,7 @@ def _kernels(w: np.ndarray, u: int, filters: int) -> str:
     """The kernels of one filter, ``W`` / ``W_{1}, W_{2}`` or ``W_{1,1}, W_{1,2}``."""
     if filters == 1:
         return channels(w, "W")
-    return ",\\quad ".join(
-        f"W_{{{u + 1},{i + 1}}} = {matrix(kernel)}" for i, kernel in enumerate(w)
-    )
+    return ",\\quad ".join(f"W_{{{u},{i}}} = {matrix(kernel)}" for i, kernel in enumerate(w))
 
 
 def _solution(
@@ -228,7 +226,7 @@ def _solution(
         names = (
             ["X_{\\text{pad}}"]
             if layer.channels == 1
-            else [f"X_{{\\text{{pad}},{i + 1}}}" for i in range(layer.channels)]
+            else [f"X_{{\\text{{pad}},{i}}}" for i in range(layer.channels)]
         )
         steps.append(
             f"Pad with ${p}$ zero on every side: "
@@ -257,7 +255,7 @@ def _solution(
     steps.append(
         "Sliding the window over every position gives "
         + ", ".join(
-            f"${'O' if layer.filters == 1 else f'O_{u + 1}'} = {matrix(out[u])}$"
+            f"${'O' if layer.filters == 1 else f'O_{u}'} = {matrix(out[u])}$"
             for u in range(layer.filters)
         )
         + "."

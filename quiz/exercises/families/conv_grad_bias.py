@@ -166,13 +166,13 @@ def _prompt(setup: Setup, g: np.ndarray) -> str:
     elif setup.filters > 1:
         layer = f"${setup.filters}$ filters of size ${k} \\times {k}$ with biases $b_1$ and $b_2$"
         grads = latex.display(
-            ",\\quad ".join(f"G_{u + 1} = {matrix(g[0, u])}" for u in range(setup.filters))
+            ",\\quad ".join(f"G_{u} = {matrix(g[0, u])}" for u in range(setup.filters))
         )
-        question = f"$\\partial L/\\partial b_{setup.filter + 1}$"
+        question = f"$\\partial L/\\partial b_{setup.filter}$"
     else:
         layer = f"one ${k} \\times {k}$ filter with a bias $b$"
         grads = latex.display(
-            ",\\quad ".join(f"G^{{({n + 1})}} = {matrix(g[n, 0])}" for n in range(setup.batch))
+            ",\\quad ".join(f"G^{{({n})}} = {matrix(g[n, 0])}" for n in range(setup.batch))
         )
         question = "$\\partial L/\\partial b$"
     if setup.batch > 1:
@@ -193,9 +193,9 @@ def _prompt(setup: Setup, g: np.ndarray) -> str:
 
 def _solution(setup: Setup, g: np.ndarray, answer: float) -> tuple[str, ...]:
     u = setup.filter
-    name = "b" if setup.filters == 1 else f"b_{u + 1}"
+    name = "b" if setup.filters == 1 else f"b_{u}"
     steps = [
-        f"${name}$ is added to every entry of output channel ${u + 1}$"
+        f"${name}$ is added to every entry of output channel ${u}$"
         + (" for every example" if setup.batch > 1 else "")
         + f": $O[n][u][y][x] = {name} + \\sum_{{i,j,k}} \\dots$, so "
         f"$\\partial O[n][u][y][x]/\\partial {name} = 1$ and "
@@ -203,9 +203,9 @@ def _solution(setup: Setup, g: np.ndarray, answer: float) -> tuple[str, ...]:
         "never an average. The input and the weights do not appear."
     ]
     if setup.filters > 1:
-        steps.append(f"Only $G_{u + 1}$ matters: the other filter has its own bias.")
+        steps.append(f"Only $G_{u}$ matters: the other filter has its own bias.")
     for n in range(setup.batch):
-        label = f" of example {n + 1}" if setup.batch > 1 else ""
+        label = f" of example {n}" if setup.batch > 1 else ""
         values = g[n, u].ravel()
         steps.append(f"Sum{label}: ${additions(values)} = {number(values.sum())}$.")
     if setup.batch > 1:

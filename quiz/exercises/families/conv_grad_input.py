@@ -69,8 +69,10 @@ _SIZES = {
     1: [(3, 3, 2), (4, 4, 3), (4, 4, 2)],
     2: [(3, 3, 3), (3, 3, 2), (4, 4, 3), (3, 4, 3), (4, 3, 3)],
 }
-# (size, kernel, padding) with stride 2 and (size + 2p - k) even: every cell is in a window
-_STRIDED = [(5, 3, 0), (5, 3, 1), (4, 2, 0), (3, 3, 1), (4, 2, 1)]
+# (size, kernel, padding) with stride 2: (size + 2p - k) even, every cell is in a window; and
+# (5, 2, 0), where the stride leaves the last row and column out of every window (their gradient
+# is 0: nothing they held reached the output)
+_STRIDED = [(5, 3, 0), (5, 3, 1), (4, 2, 0), (3, 3, 1), (4, 2, 1), (5, 2, 0)]
 _CHANNELS = [(3, 2, 0), (3, 3, 1)]  # (size, kernel, padding), two channels, stride 1
 
 
@@ -223,15 +225,25 @@ def _solution(
         + ".",
     ]
     spread_g = spread(g[0], s)
+    # rows (and columns: the inputs are square) the stride leaves out of every window
+    leftover = (layer.height + 2 * p - k) % s
+    spread_g = np.pad(spread_g, ((0, leftover), (0, leftover)))
     prepared = pad(spread_g, border)
     how = []
     if s > 1:
         how.append(f"put ${s - 1}$ zero between neighbouring entries of $G$ (stride ${s}$)")
+    if leftover:
+        lines = "row and column" if leftover == 1 else f"{leftover} rows and columns"
+        how.append(
+            f"add a last {lines} of zeros (the stride leaves the input's last {lines} out of "
+            "every window: their gradient is $0$)"
+        )
     if border:
         rings = "ring" if border == 1 else "rings"
         how.append(f"surround it with $k - 1 - p = {border}$ {rings} of zeros")
     if how:
-        steps.append("To slide it, " + " and ".join(how) + f": $G' = {matrix(prepared)}$.")
+        joined = how[0] if len(how) == 1 else ", ".join(how[:-1]) + " and " + how[-1]
+        steps.append(f"To slide it, {joined}: $G' = {matrix(prepared)}$.")
     else:
         steps.append("Here $k - 1 - p = 0$ and the stride is 1, so slide it over $G' = G$.")
     a, b = layer.height // 2, layer.width // 2
@@ -240,7 +252,7 @@ def _solution(
     index = f"{a}][{b}" if c == 1 else f"0][{a}][{b}"
     steps.append(
         f"For example, {cell(a, b)}"
-        + ("" if c == 1 else " of channel 1")
+        + ("" if c == 1 else " of channel 0")
         + f": the flipped kernel over the window of $G'$ starting at row ${a}$, column ${b}$ "
         f"(0-based) gives $\\partial L/\\partial X[{index}] = {products(pairs)} = "
         f"{number(grad_x[0, a, b])}$ (products with a zero of $G'$ left out)."

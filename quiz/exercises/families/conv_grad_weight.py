@@ -66,7 +66,9 @@ _SIZES = {
     1: [(3, 3, 2), (4, 4, 3), (4, 4, 2)],
     2: [(3, 3, 3), (3, 4, 3), (4, 3, 3), (3, 3, 2)],
 }
-_STRIDED = [(5, 3, 0), (5, 3, 1), (4, 2, 0), (4, 2, 1)]  # (size, kernel, padding), stride 2
+# (size, kernel, padding), stride 2; in (5, 2, 0) the last row and column fall in no window
+# (they are in no product with a weight, so they add nothing to dL/dW)
+_STRIDED = [(5, 3, 0), (5, 3, 1), (4, 2, 0), (4, 2, 1), (5, 2, 0)]
 _CHANNELS = [(3, 2), (4, 3)]  # (size, kernel), two channels, stride 1
 
 
@@ -106,7 +108,7 @@ def generate(seed: int, difficulty: int) -> Exercise:
             kernel="G",
             padding=(layer.padding, layer.padding),
             dilation=(layer.stride, layer.stride),
-            output_title="∂L/∂W" if single else "∂L/∂W (input channel 1)",
+            output_title="∂L/∂W" if single else "∂L/∂W (input channel 0)",
         ),
     )
 
@@ -230,7 +232,7 @@ def _solution(
     where = ("_{\\text{pad}}" if p else "") + ("" if layer.channels == 1 else "[0]")
     steps.append(
         f"For example, {cell(j, kk)} ($j = {j}$, $k = {kk}$"
-        + ("" if layer.channels == 1 else ", input channel 1")
+        + ("" if layer.channels == 1 else ", input channel 0")
         + f"): $\\sum_{{y,x}} G[y][x]\\, X{where}[{step}y + {j}][{step}x + {kk}] = "
         f"{products(pairs)} = {number(grad_w[0, j, kk])}$."
     )

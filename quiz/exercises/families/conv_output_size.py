@@ -178,6 +178,12 @@ def _engine_size(i: int, k: int, s: int, p: int, d: int) -> int:
     return conv_output_size(i, k, s, p, d)
 
 
+ROUNDS_DOWN = (
+    "Sizes round down: a window that would run past the edge of the (padded) input is not used."
+)
+"""Said in every question: rounding up (Caffe's pooling) would give another answer."""
+
+
 def _prompt(setup: Setup) -> str:
     (h, w), (kh, kw) = (setup.height, setup.width), setup.kernel
     (sh, sw), (ph, pw) = setup.stride, setup.padding
@@ -185,7 +191,7 @@ def _prompt(setup: Setup) -> str:
         return (
             f"Suppose we have a ${h} \\times {w}$ image and a convolutional filter of size "
             f"${kh} \\times {kw}$ with a stride of ${sh}$ in both directions and no padding. "
-            "What is the size of the output? Answer as *height × width*."
+            f"{ROUNDS_DOWN} What is the size of the output? Answer as *height × width*."
         )
     c = setup.channels
     image = (
@@ -198,7 +204,7 @@ def _prompt(setup: Setup) -> str:
     return (
         f"An input of shape ${image}$ (*{order}*) goes through a convolutional layer with "
         f"${setup.filters}$ filters of size ${kh} \\times {kw}$, stride {stride}, zero padding "
-        f"{padding} on each side{dilation}. What is the shape of the output? "
+        f"{padding} on each side{dilation}. {ROUNDS_DOWN} What is the shape of the output? "
         f"Answer as *{order}*."
     )
 

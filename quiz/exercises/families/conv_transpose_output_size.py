@@ -91,7 +91,10 @@ def generate(seed: int, difficulty: int) -> Exercise:
         stride = (_pick(rng, (1, 2, 2, 3)), _pick(rng, (2, 2, 3)))
         dilation = _pick(rng, (1, 1, 2))
         padding = tuple(int(rng.integers(0, dilation * (k - 1) // 2 + 1)) for k in kernel)
-        output_padding = tuple(int(rng.integers(0, max(s, dilation))) for s in stride)
+        # Below the stride, as the card explains it: the sizes a strided convolution maps back
+        # onto i. (PyTorch also allows output_padding < dilation at stride 1, a corner the card
+        # and the feedback leave out, so it is not asked.) The width's stride is at least 2.
+        output_padding = tuple(int(rng.integers(0, s)) for s in stride)
         if output_padding == (0, 0):  # show output_padding at work on one axis at least
             output_padding = (0, 1)
         setup = Setup(
@@ -161,7 +164,8 @@ _MESSAGES = {
     "padding_added": "In a transposed convolution `padding` is **removed** from the output "
     "(it undoes the padding of the matching convolution): subtract $2p$.",
     "output_padding_ignored": "`output_padding` adds that many rows or columns to one side of the "
-    "output: add it once. It picks one of the sizes a strided convolution maps back onto $i$.",
+    "output: add it once. It picks one of the sizes a strided convolution maps back onto $i$ "
+    "(so it is smaller than the stride).",
     "dilation_ignored": "With dilation $d$ the kernel's stamp spans $d(k-1)+1$ positions, not $k$.",
     "height_width_swapped": "Height and width are swapped: the first number is the "
     "height (rows), the second the width (columns).",
@@ -182,9 +186,9 @@ def _prompt(setup: Setup) -> str:
     if setup.padding == (0, 0):
         words.append("no padding")
     elif ph == pw:
-        words.append(f"padding ${ph}$")
+        words.append(f"padding ${ph}$ on each side")
     else:
-        words.append(f"padding ${ph}$ (height) and ${pw}$ (width)")
+        words.append(f"padding ${ph}$ (height) and ${pw}$ (width) on each side")
     if setup.output_padding != (0, 0):
         oph, opw = setup.output_padding
         args.append(f"output_padding={_pair(setup.output_padding)}")

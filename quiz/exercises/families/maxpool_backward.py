@@ -196,7 +196,7 @@ def _solution(
     for y, xx, at in maxima:
         receivers.setdefault(at, []).append(g[y, xx])
         parts.append(
-            f"window {y + 1},{xx + 1} ({pooling.span(y, xx)}): maximum "
+            f"window {y},{xx} ({pooling.span(y, xx)}): maximum "
             f"${number(x[at])}$ at {cell(*at)} receives $G = {number(g[y, xx])}$"
         )
     steps.append("Window by window (numbered by output row, column): " + "; ".join(parts) + ".")

@@ -186,10 +186,8 @@ def _span(i: int, k: int, p: int, d: int) -> int:
 def mistakes(exercise: Exercise) -> list[Mistake]:
     """Each mistaken formula run on this exercise's numbers, plus swapped axes and channels."""
     setup = Setup.from_params(dict(exercise.params))
-    formulas: dict[str, SizeFormula] = {
-        "forgot_plus_one": lambda i, k, s, p, d, c: pool_output_size(i, k, s, p, d, c) - 1,
-        "padding_once": lambda i, k, s, p, d, c: _rounded(i + p - (d * (k - 1) + 1), s, c) + 1,
-    }
+    formulas: dict[str, SizeFormula] = {}
+    # The rounding mistakes first: flooring with ceil_mode on also looks like a forgotten + 1.
     if setup.ceil_mode:
         formulas["floor_with_ceil_mode"] = lambda i, k, s, p, d, c: _span(i, k, p, d) // s + 1
         formulas["ceil_rule_ignored"] = lambda i, k, s, p, d, c: (
@@ -199,6 +197,10 @@ def mistakes(exercise: Exercise) -> list[Mistake]:
         formulas["ceil_instead_of_floor"] = lambda i, k, s, p, d, c: (
             _rounded(_span(i, k, p, d), s, True) + 1
         )
+    formulas["forgot_plus_one"] = lambda i, k, s, p, d, c: pool_output_size(i, k, s, p, d, c) - 1
+    formulas["padding_once"] = lambda i, k, s, p, d, c: (
+        _rounded(i + p - (d * (k - 1) + 1), s, c) + 1
+    )
     if setup.dilation != 1:
         formulas["dilation_ignored"] = lambda i, k, s, p, d, c: pool_output_size(i, k, s, p, 1, c)
     if setup.stride is None:
@@ -293,7 +295,9 @@ def _words(setup: Setup) -> str:
     elif ph == pw:
         parts.append(f"padding ${ph}$ on each side")
     else:
-        parts.append(f"padding ${ph}$ (top and bottom) and ${pw}$ (left and right)")
+        parts.append(
+            f"padding ${ph}$ at the top and at the bottom, ${pw}$ at the left and at the right"
+        )
     if setup.dilation != 1:
         parts.append(f"dilation ${setup.dilation}$")
     return ", ".join(parts)
@@ -301,18 +305,18 @@ def _words(setup: Setup) -> str:
 
 def _prompt(setup: Setup) -> str:
     h, w = setup.height, setup.width
-    if setup.layout == "HW":
-        return (
-            f"A ${h} \\times {w}$ feature map goes through {_torch_call(setup)}: {_words(setup)}. "
-            "What is the size of the output? Answer as *height × width*."
-        )
     if setup.ceil_mode:
         mode = (
             "`ceil_mode` is **on**: sizes are rounded up, as in PyTorch, where every window must "
             "still start inside the input or the left padding."
         )
     else:
-        mode = "`ceil_mode` is **off** (the default)."
+        mode = "`ceil_mode` is **off** (the default): sizes are rounded down."
+    if setup.layout == "HW":
+        return (
+            f"A ${h} \\times {w}$ feature map goes through {_torch_call(setup)}: {_words(setup)}. "
+            f"{mode} What is the size of the output? Answer as *height × width*."
+        )
     return (
         f"An input of shape ${setup.channels} \\times {h} \\times {w}$ "
         f"(*channels × height × width*) goes through {_torch_call(setup)}: {_words(setup)}. "

@@ -33,7 +33,9 @@ MISTAKES = {
     "stride_ignored": "added the kernels' spans without scaling them by the strides before them",
     "dilation_ignored": "used k - 1 instead of the dilated span d(k-1) per layer",
     "last_layer_only": "gave the last layer's kernel span only",
-    "added_kernels": "added whole kernels, Σ k, instead of 1 + Σ (k - 1)",
+    "added_kernels": "added the kernel sizes, Σ k, instead of 1 + Σ d(k - 1)·j",
+    "added_scaled_kernels": "added whole kernel spans times the jump, Σ d(k-1)+1 scaled by j, "
+    "instead of 1 + Σ d(k - 1)·j",
     "strides_not_multiplied": "scaled each layer by the previous stride only, not the product",
 }
 
@@ -150,7 +152,10 @@ def mistakes(exercise: Exercise) -> list[Mistake]:
         "stride_ignored": _run(layers, lambda r, j, n: (r + n.span - 1, j)),
         "dilation_ignored": _run(layers, lambda r, j, n: (r + (n.kernel - 1) * j, j * n.stride)),
         "last_layer_only": layers[-1].span,
-        "added_kernels": _run(layers, lambda r, j, n: (r + n.span * j, j * n.stride), start=0),
+        "added_kernels": sum(layer.kernel for layer in layers),
+        "added_scaled_kernels": _run(
+            layers, lambda r, j, n: (r + n.span * j, j * n.stride), start=0
+        ),
         "strides_not_multiplied": 1
         + sum((layer.span - 1) * stride for layer, stride in zip(layers, previous, strict=True)),
     }
@@ -167,9 +172,13 @@ _MESSAGES = {
     "last_layer_only": "That is only the last layer's window over *its* input. Each earlier "
     "layer widens the field further: start from $r = 1$ and add every layer's "
     "$d(k-1)\\,j$.",
-    "added_kernels": "Adding whole kernels counts the shared centre pixel again at each layer: "
-    "two stacked $3 \\times 3$ convolutions see $5 \\times 5$, not $6 \\times 6$. "
-    "Add $k - 1$ per layer to a start of $1$.",
+    "added_kernels": "Adding the kernel sizes counts the pixel two windows share again at each "
+    "layer (two stacked $3 \\times 3$ convolutions see $5 \\times 5$, not $6 \\times 6$), and "
+    "leaves out what strides and dilations do. Start from $r = 1$ and add $d(k-1)\\,j$ per "
+    "layer, $j$ being the product of the strides before it.",
+    "added_scaled_kernels": "You scaled by the jump, but added whole spans $d(k-1)+1$: that "
+    "counts the pixel two neighbouring windows share again at each layer. Start from $r = 1$ "
+    "and add $d(k-1)\\,j$ per layer.",
     "strides_not_multiplied": "The jump multiplies: after strides $s_1$ and $s_2$, neighbouring "
     "units are $s_1 s_2$ input pixels apart, not $s_2$. Use $j = s_1 s_2 \\cdots s_{l-1}$ for "
     "layer $l$.",

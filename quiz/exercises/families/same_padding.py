@@ -110,7 +110,11 @@ def mistakes(exercise: Exercise) -> list[Mistake]:
     """Each mistaken rule run on this exercise's kernel and dilation."""
     setup = Setup.from_params(dict(exercise.params))
     k, d, total = setup.kernel, setup.dilation, setup.total
-    found = [Mistake("used_kernel_size", _MESSAGES["used_kernel_size"], k)]
+    found = []
+    if setup.ask in ("before", "after"):  # first: the most specific explanation of its number
+        other = total - setup.answer(total)
+        found.append(Mistake("odd_zero_wrong_side", _MESSAGES["odd_zero_wrong_side"], other))
+    found.append(Mistake("used_kernel_size", _MESSAGES["used_kernel_size"], k))
     if setup.ask == "total":
         for half in (total // 2, total - total // 2):
             found.append(
@@ -124,9 +128,6 @@ def mistakes(exercise: Exercise) -> list[Mistake]:
         found.append(
             Mistake("dilation_ignored", _MESSAGES["dilation_ignored"], setup.answer(k - 1))
         )
-    if setup.ask in ("before", "after"):
-        other = total - setup.answer(total)
-        found.append(Mistake("odd_zero_wrong_side", _MESSAGES["odd_zero_wrong_side"], other))
     # Forgetting the + 1 in o = (i + 2p - d(k-1) - 1) + 1 asks for one zero too many in total;
     # shared equally, a student rounds half of it up.
     too_many = total + 1

@@ -54,11 +54,11 @@ class Layer:
     def describe(self) -> str:
         k, s, p = self.kernel, self.stride, self.padding
         if self.kind == "pool":
-            return f"${k} \\times {k}$ max pooling with stride ${s}$"
+            return f"${k} \\times {k}$ max pooling with stride ${s}$, no padding"
         text = (
             f"a convolution with ${self.filters}$ filters of size ${k} \\times {k}$, stride ${s}$"
         )
-        text += f", padding ${p}$" if p else ", no padding"
+        text += f", padding ${p}$ on each side" if p else ", no padding"
         return text + (f", dilation ${self.dilation}$" if self.dilation != 1 else "")
 
 
@@ -283,6 +283,8 @@ def _prompt(setup: Setup) -> str:
         f"An input of shape ${setup.channels} \\times {setup.height} \\times {setup.width}$ "
         "(*channels × height × width*) goes through these layers, in order:\n\n"
         f"{items}\n\n"
+        "Where a window does not fit evenly, sizes round down (PyTorch's default for every layer: "
+        "`ceil_mode=False` for the pooling). "
         "What is the shape of the output of the last layer? Answer as *channels × height × width*."
     )
 

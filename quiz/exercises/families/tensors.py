@@ -6,8 +6,9 @@ W_out) — so the engine and the reference loops take them as they are. The page
 tensor as heatmaps beside the prompt, so ``tensors`` holds only what the prompt shows, each at
 least 2-D: biases (C_out,) go in ``params["b"]``.
 
-Positions shown to students are 1-based words ("row 2, column 3", the top-left cell is row 1,
-column 1); formulas in prompts and solutions are 0-based, as in the engine and in PyTorch.
+Every position a student sees counts from 0, as in PyTorch, the engine and the formulas: in words
+("row 0, column 2" is the top row's third cell), on the heatmaps' axes and the answer grid's
+headers. :data:`INDEX_BASE` says so once on each problem that names a position.
 """
 
 from __future__ import annotations
@@ -203,7 +204,7 @@ class Pooling:
         return f"a ${k} \\times {k}$ window, stride ${s}$ and {padding}"
 
     def span(self, y: int, x: int) -> str:
-        """``rows 1–2, columns 3–4`` (1-based, clipped to the input) for window (y, x)."""
+        """``rows 0–1, columns 2–3`` (clipped to the input) for window (y, x)."""
         top, left = self.stride * y - self.padding, self.stride * x - self.padding
         rows = (max(top, 0), min(top + self.kernel, self.height) - 1)
         cols = (max(left, 0), min(left + self.kernel, self.width) - 1)
@@ -224,8 +225,8 @@ class Pooling:
 def _range(word: str, first_last: tuple[int, int]) -> str:
     first, last = first_last
     if first == last:
-        return f"{word} {first + 1}"
-    return f"{word}s {first + 1}–{last + 1}"
+        return f"{word} {first}"
+    return f"{word}s {first}–{last}"
 
 
 def scatter(
@@ -265,9 +266,13 @@ def matrix(values: np.ndarray | Sequence[Sequence[float]]) -> str:
     return "\\begin{bmatrix} " + " \\\\ ".join(rows) + " \\end{bmatrix}"
 
 
+INDEX_BASE = "Rows and columns are numbered from 0 at the top left, as in PyTorch."
+"""The one sentence on index bases (prompts that name a position, and the exercise view)."""
+
+
 def cell(row: int, col: int) -> str:
-    """``row 2, column 3`` for the 0-based position (1, 2)."""
-    return f"row {row + 1}, column {col + 1}"
+    """``row 1, column 2`` for the position (1, 2) (0-based, as everything a student sees)."""
+    return f"row {row}, column {col}"
 
 
 def factor(value: float) -> str:
@@ -293,7 +298,7 @@ def channels(array: np.ndarray, name: str) -> str:
     array = np.asarray(array, dtype=float)
     if array.shape[0] == 1:
         return f"{name} = {matrix(array[0])}"
-    return ",\\quad ".join(f"{name}_{{{c + 1}}} = {matrix(part)}" for c, part in enumerate(array))
+    return ",\\quad ".join(f"{name}_{{{c}}} = {matrix(part)}" for c, part in enumerate(array))
 
 
 def size(rows: int, cols: int) -> str:
@@ -369,4 +374,4 @@ def numbered(single: str, template: str, count: int) -> list[str]:
     ``numbered("X_{\\text{pad}}", "X_{{\\text{{pad}},{}}}", 2)`` gives ``X_{\text{pad},1}`` and
     ``X_{\text{pad},2}``.
     """
-    return [single] if count == 1 else [template.format(i + 1) for i in range(count)]
+    return [single] if count == 1 else [template.format(i) for i in range(count)]

@@ -195,9 +195,9 @@ def _import_tab(decks: list[DeckSummary]) -> None:
         "it: edited cards keep their review history."
     )
     if report := state.pop("decks_import_report", None):
-        summary = report.summary()
-        st.success(
-            escape_markdown(summary[:1].upper() + summary[1:]), icon=":material/check_circle:"
+        st.success(  # the title the student knows (the slug is for commands)
+            escape_markdown(f'Deck "{report.title}" {report.counts()}'),
+            icon=":material/check_circle:",
         )
         deck = next((d for d in decks if d.slug == report.slug), None)
         if deck is not None:

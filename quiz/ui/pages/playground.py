@@ -185,7 +185,7 @@ def _show_layer(config: LayerConfig) -> None:
         st.latex(f"{name} = {latex.matrix(anim.kernel)}")
     n, channels, height, width = result.shape
     st.plotly_chart(
-        output_figure(result.plane, f"Output channel 1 of {channels} ({height}×{width})"),
+        output_figure(result.plane, f"Output channel 0 of {channels} ({height}×{width})"),
         config=PLOTLY_CONFIG,
         width="content",
         key="pg_output",

@@ -150,7 +150,7 @@ def _answer_area(exercise: Exercise) -> None:
     mode = answer_mode(exercise, key)
     with st.form("practice_form", border=False):
         raw = answer_input(exercise, key, mode)
-        submitted = st.form_submit_button("Submit", type="primary")
+        submitted = st.form_submit_button("Check", type="primary")
     if submitted:
         elapsed = int((time.monotonic() - state.practice_started) * 1000)
         answer = raw or ""

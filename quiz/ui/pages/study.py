@@ -247,8 +247,8 @@ def _exercise_item(card: StudyCard) -> None:
         if state.get("study_hint") and exercise.hint:
             st.info(exercise.hint, icon=":material/lightbulb:")
     else:
-        grade, rating, _answered = result
-        show_grade(grade, exercise, key=f"{key}_marks")
+        grade, rating, _answered, raw = result
+        show_grade(grade, exercise, key=f"{key}_marks", answer=raw, show_expected=True)
         st.caption(f"Rated **{rating.label}** automatically (see the README for the rule).")
         st.button(
             "Continue",
@@ -302,7 +302,7 @@ def _submit_item(card: StudyCard, exercise: Exercise, raw: str) -> None:
         state.study_item_format_error = result.grade.format_error
         return
     state.study_item_format_error = None
-    state.study_item_result = (result.grade, result.rating, exercise)
+    state.study_item_result = (result.grade, result.rating, exercise, raw)
     state.study_answered += 1
     state.study_undo_available = True
 

@@ -30,7 +30,7 @@ def _found(exercise: Exercise) -> dict[str, float]:
 
 
 def test_difficulty_1_by_hand() -> None:
-    # row 2, column 3 (y = 1, x = 2): window [[2, 1], [-2, 3]] · [[1, -1], [2, 0]] = 2 - 1 - 4 = -3
+    # row 1, column 2 (y = 1, x = 2): window [[2, 1], [-2, 3]] · [[1, -1], [2, 0]] = 2 - 1 - 4 = -3
     exercise = _hand(
         1,
         {"kernel": 2, "row": 1, "col": 2},
@@ -45,7 +45,7 @@ def test_difficulty_1_by_hand() -> None:
 
 
 def test_difficulty_2_by_hand_two_channels_and_a_bias() -> None:
-    # channel 1 gives -3 (as above), channel 2 (all ones · all ones) gives 4, bias 2: 3
+    # channel 0 gives -3 (as above), channel 1 (all ones · all ones) gives 4, bias 2: 3
     exercise = _hand(
         2,
         {"kernel": 2, "height": 4, "width": 4, "row": 1, "col": 2},
@@ -67,7 +67,7 @@ def test_difficulty_2_by_hand_two_channels_and_a_bias() -> None:
 
 
 def test_difficulty_3_by_hand_stride_and_padding() -> None:
-    # 4×4 input, 3×3 kernel, stride 2, padding 1: row 2, column 2 reads padded rows/cols 2..4,
+    # 4×4 input, 3×3 kernel, stride 2, padding 1: row 1, column 1 reads padded rows/cols 2..4,
     # i.e. X[1:4, 1:4] = [[-1, 2, 1], [1, -2, 3], [0, 1, -3]]; with W below: -7, plus b = 1
     w = [[1, 0, -1], [0, 1, 0], [2, 0, 1]]
     exercise = _hand(
@@ -82,7 +82,7 @@ def test_difficulty_3_by_hand_stride_and_padding() -> None:
 
 
 def test_padding_ignored_when_the_unpadded_window_fits() -> None:
-    # row 1, column 1 (y = x = 0): padded window is X[0:2, 0:2] with a zero border; the
+    # row 0, column 0 (y = x = 0): padded window is X[0:2, 0:2] with a zero border; the
     # unpadded window X[0:3, 0:3] · all-ones = 6, plus b = 0
     exercise = _hand(
         3,
@@ -98,7 +98,7 @@ def test_generated_exercises_read_like_the_notes(difficulty: int) -> None:
     for seed in range(30):
         exercise = FAMILY.make(seed, difficulty)
         params = exercise.params
-        where = f"row {params['row'] + 1}, column {params['col'] + 1}"
+        where = f"**row {params['row']}, column {params['col']}**"
         assert where in exercise.prompt and "**not** flipped" in exercise.prompt
         assert "I[i][sx+j][sy+k]" in exercise.solution[0]
         assert exercise.answer_kind == "number"

@@ -63,8 +63,12 @@ def test_difficulty_2_by_hand_padding_and_bias() -> None:
     assert found["bias_forgotten"] == [[12, 21, 16], [27, 45, 33], [24, 39, 28]]
     assert found["padding_ignored"] == [[44]]
     assert found["height_width_swapped"] == [[11, 26, 23], [20, 44, 38], [15, 32, 27]]
-    result = grade_exercise(FAMILY, exercise, "44")
-    assert result.mistake == "padding_ignored" and result.score == 0
+    result = grade_exercise(FAMILY, exercise, "44")  # a known mistake of another size: graded
+    assert result.mistake == "padding_ignored" and result.score == 0 and result.graded
+    assert result.expected_display == _text(exercise.expected)
+    result = grade_exercise(FAMILY, exercise, "1 2\n3 4")  # any other size: not an attempt
+    assert not result.graded and result.mistake is None and result.expected_display is None
+    assert result.format_error == "expected 3 rows of 3 numbers (a 3×3 matrix), got 2×2"
 
 
 def test_difficulty_3_by_hand_stride_two_channels() -> None:

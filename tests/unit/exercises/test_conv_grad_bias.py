@@ -74,7 +74,7 @@ def test_generated_exercises(difficulty: int) -> None:
         else:
             assert exercise.picture is None
         if difficulty == 2:
-            assert f"\\partial L/\\partial b_{u + 1}" in exercise.prompt
+            assert f"\\partial L/\\partial b_{u}$" in exercise.prompt
         if difficulty == 3:
             assert "batch of $2$" in exercise.prompt
 

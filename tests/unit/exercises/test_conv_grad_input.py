@@ -86,13 +86,18 @@ def test_difficulty_3_by_hand_stride_two() -> None:
 
 @pytest.mark.parametrize("difficulty", [1, 2, 3])
 def test_the_solution_is_the_full_convolution_with_the_flipped_kernel(difficulty: int) -> None:
-    """G spread by the stride, padded by k - 1 - p, slid under the flipped kernel: ∂L/∂X."""
+    """G spread by the stride (and, where the stride leaves the input's last rows and columns
+    out of every window, that many more zero rows and columns), padded by k - 1 - p, slid under
+    the flipped kernel: ∂L/∂X."""
     for seed in range(60):
         exercise = FAMILY.make(seed, difficulty)
         params = exercise.params
         w = np.asarray(exercise.tensors["W"], dtype=float)
         g = np.asarray(exercise.tensors["G"], dtype=float)
-        prepared = pad(spread(g, params["stride"]), params["kernel"] - 1 - params["padding"])
+        k, s, p = params["kernel"], params["stride"], params["padding"]
+        leftover = (params["height"] + 2 * p - k) % s
+        spread_g = np.pad(spread(g, s), ((0, 0), (0, leftover), (0, leftover)))
+        prepared = pad(spread_g, k - 1 - p)
         expected = np.asarray(exercise.expected, dtype=float)
         expected = expected[None] if expected.ndim == 2 else expected
         for i in range(w.shape[1]):

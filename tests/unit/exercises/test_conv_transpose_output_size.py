@@ -81,3 +81,12 @@ def test_every_listed_mistake_occurs() -> None:
         for mistake in relevant_mistakes(FAMILY, FAMILY.make(seed, difficulty))
     }
     assert seen == set(family.MISTAKES)
+
+
+def test_output_padding_is_only_asked_below_a_stride_above_one() -> None:
+    """The card explains output_padding as choosing among the sizes a *strided* convolution maps
+    onto the input; the corner PyTorch also allows (below the dilation at stride 1) is not asked."""
+    for seed in range(300):
+        params = FAMILY.make(seed, 3).params
+        for padding, stride in zip(params["output_padding"], params["stride"], strict=True):
+            assert padding < stride, (seed, params)

@@ -63,7 +63,8 @@ def test_difficulty_1_mistakes() -> None:
 def test_difficulty_2_mistakes() -> None:
     assert _named(D2, "8") == "stride_ignored"  # 1 + 2 + 1 + 4
     assert _named(D2, "13") == "strides_not_multiplied"  # 1 + 2*1 + 1*2 + 4*2
-    assert _named(D2, "27") == "added_kernels"  # 3*1 + 2*2 + 5*4
+    assert _named(D2, "10") == "added_kernels"  # 3 + 2 + 5, literally
+    assert _named(D2, "27") == "added_scaled_kernels"  # 3*1 + 2*2 + 5*4
     assert _named(D2, "5") == "last_layer_only"
 
 
@@ -71,7 +72,8 @@ def test_difficulty_3_mistakes() -> None:
     assert _named(D3, "12") == "dilation_ignored"  # 3, 4, 8, 12
     assert _named(D3, "16") == "stride_ignored"  # 1 + 2 + 1 + 4 + 8
     assert _named(D3, "20") == "strides_not_multiplied"  # 1 + 2 + 1 + 4*2 + 8*1
-    assert _named(D3, "33") == "added_kernels"  # 3 + 2 + 5*2 + 9*2
+    assert _named(D3, "11") == "added_kernels"  # 3 + 2 + 3 + 3, literally
+    assert _named(D3, "33") == "added_scaled_kernels"  # 3 + 2 + 5*2 + 9*2
     assert _named(D3, "9") == "last_layer_only"
 
 

@@ -53,8 +53,9 @@ def test_prompt_lists_the_layers_in_order() -> None:
     prompt = build(D3).prompt
     assert "$3 \\times 30 \\times 40$" in prompt
     first = "1. a convolution with $8$ filters of size $3 \\times 3$, stride $1$, padding $2$"
-    assert first + ", dilation $2$;" in prompt
-    assert "4. $3 \\times 3$ max pooling with stride $2$." in prompt
+    assert first + " on each side, dilation $2$;" in prompt
+    assert "4. $3 \\times 3$ max pooling with stride $2$, no padding." in prompt
+    assert "sizes round down" in prompt and "`ceil_mode=False`" in prompt
     assert "Answer as *channels × height × width*" in prompt
 
 

@@ -62,8 +62,8 @@ def test_pooling_windows_cells_and_maxima() -> None:
     assert pooling.out == (2, 2) and pooling.overlaps()
     assert pooling.cells(0, 0) == [(0, 0), (0, 1), (1, 0), (1, 1)]
     assert pooling.cells(1, 1) == [(1, 1), (1, 2), (2, 1), (2, 2)]
-    assert pooling.span(0, 1) == "rows 1–2, columns 2–3"
-    assert t.Pooling(4, 4, 2, 2, 1).span(0, 0) == "row 1, column 1"
+    assert pooling.span(0, 1) == "rows 0–1, columns 1–2"
+    assert t.Pooling(4, 4, 2, 2, 1).span(0, 0) == "row 0, column 0"
     x = np.array([[-5, -6, 2], [-7, -8, -9], [1, -3, -4]])
     assert [at for _, _, at in pooling.argmaxes(x)] == [(0, 0), (0, 2), (2, 0), (2, 1)]
     assert t.Pooling.from_params(pooling.to_params()) == pooling
@@ -80,7 +80,7 @@ def test_latex_helpers() -> None:
     assert t.products([(2, 1), (-1, 3)]) == "2 \\cdot 1 + (-1) \\cdot 3"
     assert t.products([]) == "0" and t.additions([]) == "0"
     assert t.additions([2, -1]) == "2 + (-1)"
-    assert t.cell(1, 2) == "row 2, column 3"
+    assert t.cell(1, 2) == "row 1, column 2"
     values = np.array([[1, 2 / 9, -0.5], [3, 0, -1 / 3]])
     assert t.matrix(values) == latex.matrix(values)
     assert t.number(-2 / 9) == latex.number(-2 / 9) == "-\\tfrac{2}{9}"

@@ -282,20 +282,27 @@ def test_matrix_cells_use_the_tolerance() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "feedback"),
+    ("text", "message"),
     [
-        ("0 1 2\n3 4 5", "expected a 3×3 matrix, got 2×3"),
-        ("0 1 2", "expected a 3×3 matrix, got 1×3"),
-        ("0 3 6\n1 4 7\n2 5 8\n9 9 9", "expected a 3×3 matrix, got 4×3"),
-        ("0 1\n3 4\n6 7", "expected a 3×3 matrix, got 3×2"),
+        ("0 1 2\n3 4 5", "expected 3 rows of 3 numbers (a 3×3 matrix), got 2×3"),
+        ("0 1 2", "expected 3 rows of 3 numbers (a 3×3 matrix), got 1×3"),
+        ("0 3 6\n1 4 7\n2 5 8\n9 9 9", "expected 3 rows of 3 numbers (a 3×3 matrix), got 4×3"),
+        ("0 1\n3 4\n6 7", "expected 3 rows of 3 numbers (a 3×3 matrix), got 3×2"),
     ],
 )
-def test_wrong_shape_is_graded_zero_with_a_message(text: str, feedback: str) -> None:
+def test_a_matrix_of_the_wrong_size_is_a_format_error(text: str, message: str) -> None:
+    """Not graded and not an attempt (the size is part of reading the question), and the
+    solution is not shown."""
     result = grade_matrix(E33, text)
-    assert (result.score, result.correct, result.format_error) == (0.0, False, None)
-    assert result.graded
-    assert result.feedback == feedback
-    assert result.cell_marks is None
+    assert (result.score, result.correct, result.graded) == (0.0, False, False)
+    assert result.format_error == message
+    assert result.cell_marks is None and result.expected_display is None
+
+
+def test_the_size_message_speaks_of_one_row() -> None:
+    assert grade_matrix(np.zeros((1, 4)), "1 2").format_error == (
+        "expected 1 row of 4 numbers (a 1×4 matrix), got 1×2"
+    )
 
 
 def test_unreadable_matrix_is_a_format_error_not_a_grade() -> None:
@@ -326,18 +333,21 @@ def test_tensor_partial_credit_marks_each_channel() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "feedback"),
+    ("text", "got"),
     [
-        ("0 1 2\n3 4 5\n6 7 8", "expected 2 channels of 3×3, got 1"),
-        ("1\n\n2\n\n3", "expected 2 channels of 3×3, got 3"),
-        ("0 1\n3 4\n\n9 10\n12 13", "expected 2 channels of 3×3, got 2 channels of 2×2"),
+        ("0 1 2\n3 4 5\n6 7 8", "got 1 channel of 3×3"),
+        ("1\n\n2\n\n3", "got 3 channels of 1×1"),
+        ("0 1\n3 4\n\n9 10\n12 13", "got 2 channels of 2×2"),
     ],
 )
-def test_wrong_channel_count_or_size_is_graded_zero(text: str, feedback: str) -> None:
+def test_a_tensor_of_the_wrong_size_is_a_format_error(text: str, got: str) -> None:
     result = grade_tensor(T233, text)
-    assert (result.score, result.correct, result.format_error) == (0.0, False, None)
-    assert result.feedback == feedback
-    assert grade_tensor(T233[:1], "1\n\n2").feedback == "expected 1 channel of 3×3, got 2"
+    assert (result.score, result.correct, result.graded) == (0.0, False, False)
+    assert result.format_error == f"expected 2 channels of 3×3 (3 rows of 3 numbers each), {got}"
+    assert result.expected_display is None
+    assert grade_tensor(T233[:1], "1\n\n2").format_error == (
+        "expected 1 channel of 3×3 (3 rows of 3 numbers each), got 2 channels of 1×1"
+    )
 
 
 def test_format_answer_for_matrices_and_tensors() -> None:

@@ -110,6 +110,13 @@ def test_a_rounded_answer_is_wrong_with_a_hint() -> None:
     assert result.expected_display == "1/3"
 
 
+def test_a_wrong_count_gets_no_rounding_hint() -> None:
+    """280 for 288 parameters is within 1 %, but two whole numbers cannot differ by rounding."""
+    assert grade_number(288, "280").feedback == "Incorrect."
+    assert grade_number(960, "959").feedback == "Incorrect."
+    assert grade_number(960, "959.5").feedback.startswith("Close, but")  # not a whole number
+
+
 def test_a_far_answer_is_plainly_wrong() -> None:
     result = grade_number(48, "46")
     assert (result.score, result.correct, result.feedback) == (0.0, False, "Incorrect.")

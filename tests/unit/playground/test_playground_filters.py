@@ -204,7 +204,7 @@ def test_custom_kernel_fractions() -> None:
         ("1 2 3; 4 5 6", "got 2×3"),
         ("1 2 3; 4 5; 7 8 9", "row 2 has 2 entries"),
         ("a b c; 1 2 3; 4 5 6", "'a'"),
-        ("1 0 0; 0 5000 0; 0 0 1", "row 2, column 2 is 5000"),
+        ("1 0 0; 0 5000 0; 0 0 1", "row 1, column 1 (from 0) is 5000"),
         ("1 0 0; 0 1e400 0; 0 0 1", ""),
     ],
 )

@@ -135,4 +135,4 @@ def test_many_channels_are_explained() -> None:
     assert "the same cells in all 3 input channels" in conv.caption()
     pool = animation(LayerConfig("max-pool", 6, 6, in_channels=3, kernel=2, padding=0), channel=2)
     assert pool.channel == 2 and pool.output_channel == 2
-    assert "Input channel 3 is drawn" in pool.caption()
+    assert "Input channel 2 is drawn" in pool.caption()  # from 0, as everywhere

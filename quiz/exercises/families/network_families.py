@@ -1,0 +1,13 @@
+"""Families on whole networks and layer design: counts that compare layer types (a conv layer
+against a fully connected one, depthwise-separable against standard) and what a network costs."""
+
+from __future__ import annotations
+
+from quiz.exercises.base import Family
+from quiz.exercises.families import conv_vs_dense, network_memory, separable_conv
+
+NETWORK_FAMILIES: tuple[Family, ...] = (
+    separable_conv.FAMILY,
+    conv_vs_dense.FAMILY,
+    network_memory.FAMILY,
+)
