@@ -13,7 +13,7 @@ An exercise is fully described by ``(family, seed, difficulty)``: all randomness
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -124,6 +124,11 @@ class Family:
 def rng_for(seed: int, difficulty: int) -> np.random.Generator:
     """The one source of randomness for an exercise (stable across numpy versions' seeding)."""
     return np.random.default_rng([int(seed) & 0xFFFFFFFF, int(seed) >> 32, difficulty])
+
+
+def pick(rng: np.random.Generator, options: Sequence[Any]) -> Any:
+    """One of ``options``, drawn with ``rng`` (uniformly; repeat an option to weight it)."""
+    return options[int(rng.integers(len(options)))]
 
 
 def grade_exercise(family: Family, exercise: Exercise, raw: str) -> Grade:

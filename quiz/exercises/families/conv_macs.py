@@ -13,7 +13,6 @@ Difficulty 3: grouped convolutions, including depthwise ones (``groups = C_in``)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -21,7 +20,7 @@ import numpy as np
 
 from engine import conv2d_macs, conv_output_size
 from engine import reference as engine_reference
-from quiz.exercises.base import Exercise, Family, Mistake, rng_for
+from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
 from quiz.grading import AnswerKind
 
 ID = "conv-macs"
@@ -61,34 +60,30 @@ class Setup:
         return self.in_channels // self.groups * self.kernel * self.kernel
 
 
-def _pick(rng: np.random.Generator, options: Sequence[Any]) -> Any:
-    return options[int(rng.integers(len(options)))]
-
-
 def generate(seed: int, difficulty: int) -> Exercise:
     rng = rng_for(seed, difficulty)
     size = int(rng.integers(8, 33))
     if difficulty == 1:
-        setup = Setup(1, size, size, _pick(rng, (1, 4, 8, 16)), _pick(rng, (2, 3, 5)))
+        setup = Setup(1, size, size, pick(rng, (1, 4, 8, 16)), pick(rng, (2, 3, 5)))
     elif difficulty == 2:
-        kernel = _pick(rng, (1, 3, 3, 5))
+        kernel = pick(rng, (1, 3, 3, 5))
         setup = Setup(
-            _pick(rng, (3, 8, 16)),
+            pick(rng, (3, 8, 16)),
             size,
             size,
-            _pick(rng, (8, 16, 32)),
+            pick(rng, (8, 16, 32)),
             kernel,
-            _pick(rng, (1, 2)),
+            pick(rng, (1, 2)),
             int(rng.integers(0, kernel // 2 + 1)),
         )
     else:
-        kernel = _pick(rng, (3, 3, 5))
+        kernel = pick(rng, (3, 3, 5))
         if rng.integers(2):  # depthwise: one group per input channel
-            in_channels = _pick(rng, (8, 16, 32))
-            groups, out_channels = in_channels, in_channels * _pick(rng, (1, 1, 2))
+            in_channels = pick(rng, (8, 16, 32))
+            groups, out_channels = in_channels, in_channels * pick(rng, (1, 1, 2))
         else:
-            groups = _pick(rng, (2, 4))
-            in_channels, out_channels = groups * _pick(rng, (2, 4, 8)), groups * _pick(rng, (2, 4))
+            groups = pick(rng, (2, 4))
+            in_channels, out_channels = groups * pick(rng, (2, 4, 8)), groups * pick(rng, (2, 4))
         height = size
         width = int(rng.integers(8, 33))
         setup = Setup(
@@ -97,7 +92,7 @@ def generate(seed: int, difficulty: int) -> Exercise:
             width,
             out_channels,
             kernel,
-            _pick(rng, (1, 2)),
+            pick(rng, (1, 2)),
             int(rng.integers(0, kernel // 2 + 1)),
             groups,
         )

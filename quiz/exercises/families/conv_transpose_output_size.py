@@ -14,7 +14,7 @@ The answer is *height × width* of one output channel.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ import numpy as np
 
 from engine import conv_transpose_output_size
 from engine import reference as engine_reference
-from quiz.exercises.base import Exercise, Family, Mistake, rng_for
+from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
 from quiz.grading import AnswerKind
 
 ID = "conv-transpose-output-size"
@@ -72,24 +72,20 @@ class Setup:
         return [height, width] if height >= 1 and width >= 1 else None
 
 
-def _pick(rng: np.random.Generator, options: Sequence[Any]) -> Any:
-    return options[int(rng.integers(len(options)))]
-
-
 def generate(seed: int, difficulty: int) -> Exercise:
     rng = rng_for(seed, difficulty)
     if difficulty == 1:
-        size, kernel = int(rng.integers(2, 33)), _pick(rng, (2, 3, 4, 5))
+        size, kernel = int(rng.integers(2, 33)), pick(rng, (2, 3, 4, 5))
         setup = Setup(size, size, (kernel, kernel), (1, 1), (0, 0))
     elif difficulty == 2:
-        size, kernel = int(rng.integers(2, 33)), _pick(rng, (2, 3, 4, 5))
+        size, kernel = int(rng.integers(2, 33)), pick(rng, (2, 3, 4, 5))
         padding = int(rng.integers(1, (kernel - 1) // 2 + 2))
         setup = Setup(size, size, (kernel, kernel), (2, 2), (padding, padding))
     else:
         height, width = (int(v) for v in rng.integers(2, 25, size=2))
-        kernel = (_pick(rng, (2, 3, 4, 5)), _pick(rng, (2, 3, 4, 5)))
-        stride = (_pick(rng, (1, 2, 2, 3)), _pick(rng, (2, 2, 3)))
-        dilation = _pick(rng, (1, 1, 2))
+        kernel = (pick(rng, (2, 3, 4, 5)), pick(rng, (2, 3, 4, 5)))
+        stride = (pick(rng, (1, 2, 2, 3)), pick(rng, (2, 2, 3)))
+        dilation = pick(rng, (1, 1, 2))
         padding = tuple(int(rng.integers(0, dilation * (k - 1) // 2 + 1)) for k in kernel)
         # Below the stride, as the card explains it: the sizes a strided convolution maps back
         # onto i. (PyTorch also allows output_padding < dilation at stride 1, a corner the card

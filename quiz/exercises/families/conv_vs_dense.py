@@ -27,7 +27,6 @@ three layers; the locally connected layer's count or the ratio fully connected /
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
@@ -37,7 +36,7 @@ import numpy as np
 from engine import conv2d_parameter_count, conv_output_size
 from engine import reference as engine_reference
 from quiz.exercises import latex
-from quiz.exercises.base import Exercise, Family, Mistake, rng_for
+from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
 from quiz.grading import AnswerKind
 
 ID = "conv-vs-dense"
@@ -120,10 +119,6 @@ class Setup:
         return self.positions * self.conv
 
 
-def _pick(rng: np.random.Generator, options: Sequence[Any]) -> Any:
-    return options[int(rng.integers(len(options)))]
-
-
 def generate(seed: int, difficulty: int) -> Exercise:
     rng = rng_for(seed, difficulty)
     if difficulty == 1:
@@ -132,38 +127,38 @@ def generate(seed: int, difficulty: int) -> Exercise:
             1,
             size,
             size,
-            _pick(rng, (1, 2, 3, 4)),
-            _pick(rng, (2, 3)),
-            ask=_pick(rng, ("conv", "dense")),
+            pick(rng, (1, 2, 3, 4)),
+            pick(rng, (2, 3)),
+            ask=pick(rng, ("conv", "dense")),
         )
     elif difficulty == 2:
-        kernel = _pick(rng, (3, 3, 5))
-        stride, padding = _pick(rng, (1, 2)), int(rng.integers(0, kernel // 2 + 1))
+        kernel = pick(rng, (3, 3, 5))
+        stride, padding = pick(rng, (1, 2)), int(rng.integers(0, kernel // 2 + 1))
         if stride == 1 and padding == 0:  # make H_out something to work out
             padding = kernel // 2
         setup = Setup(
-            _pick(rng, (2, 3, 4)),
+            pick(rng, (2, 3, 4)),
             int(rng.integers(6, 13)),
             int(rng.integers(6, 13)),
-            _pick(rng, (2, 4, 6, 8)),
+            pick(rng, (2, 4, 6, 8)),
             kernel,
             stride,
             padding,
             bias=bool(rng.integers(2)),
-            ask=_pick(rng, ("dense", "dense", "conv")),
+            ask=pick(rng, ("dense", "dense", "conv")),
         )
     else:
-        kernel, size = _pick(rng, (3, 3, 5)), _pick(rng, (16, 24, 28, 32))
+        kernel, size = pick(rng, (3, 3, 5)), pick(rng, (16, 24, 28, 32))
         setup = Setup(
-            _pick(rng, (1, 3, 3)),
+            pick(rng, (1, 3, 3)),
             size,
             size,
-            _pick(rng, (6, 8, 16, 32)),
+            pick(rng, (6, 8, 16, 32)),
             kernel,
-            _pick(rng, (1, 2)),
+            pick(rng, (1, 2)),
             int(rng.integers(0, kernel // 2 + 1)),
             bias=bool(rng.integers(2)),
-            ask=_pick(rng, ("local", "ratio")),
+            ask=pick(rng, ("local", "ratio")),
         )
     return build(setup, seed, difficulty)
 

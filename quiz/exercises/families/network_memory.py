@@ -30,8 +30,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import numpy as np
-
 from engine import (
     conv2d_macs,
     conv2d_output_shape,
@@ -40,7 +38,7 @@ from engine import (
     max_pool2d_output_shape,
     pool_output_size,
 )
-from quiz.exercises.base import Exercise, Family, Mistake, rng_for
+from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
 from quiz.grading import AnswerKind
 
 ID = "network-memory"
@@ -219,10 +217,6 @@ def _answer(
     return total / KIB if setup.unit == "KiB" else total
 
 
-def _pick(rng: np.random.Generator, options: Sequence[Any]) -> Any:
-    return options[int(rng.integers(len(options)))]
-
-
 def _network(kinds: str, filters: Sequence[int], outputs: Sequence[int]) -> tuple[Layer, ...]:
     """Layers from a pattern such as ``"ccpccpf"`` (conv, pool, fc), named as in VGG:
     ``conv1``, ``conv2``, ``pool1``, …, ``fc1``; ``filters`` go to the convolutions of each
@@ -242,42 +236,42 @@ def _network(kinds: str, filters: Sequence[int], outputs: Sequence[int]) -> tupl
 def generate(seed: int, difficulty: int) -> Exercise:
     rng = rng_for(seed, difficulty)
     if difficulty == 1:
-        kinds = _pick(rng, ("cc", "cp", "cpc", "cpf", "cf", "ccp"))
-        first = _pick(rng, (2, 4, 8))
-        layers = _network(kinds, (first, 2 * first), (_pick(rng, (2, 3, 5, 10)),))
-        size = _pick(rng, (6, 8, 10, 12))
-        channels = _pick(rng, (1, 3))
+        kinds = pick(rng, ("cc", "cp", "cpc", "cpf", "cf", "ccp"))
+        first = pick(rng, (2, 4, 8))
+        layers = _network(kinds, (first, 2 * first), (pick(rng, (2, 3, 5, 10)),))
+        size = pick(rng, (6, 8, 10, 12))
+        channels = pick(rng, (1, 3))
         if rng.integers(2):  # a fully connected layer's activations are just its outputs
             question = "activations_layer"
             maps = [layer for layer in layers if layer.kind != "fc"]
-            named = maps[-1] if rng.integers(2) else _pick(rng, maps)
+            named = maps[-1] if rng.integers(2) else pick(rng, maps)
         else:
             question = "params_layer"
-            named = _pick(rng, [layer for layer in layers if layer.kind != "pool"])
+            named = pick(rng, [layer for layer in layers if layer.kind != "pool"])
         setup = Setup(channels, size, size, layers, question, named.name)
     elif difficulty == 2:
-        kinds = _pick(rng, ("ccpccpf", "cpcpf", "cpccpf", "ccpcpf"))
-        first = _pick(rng, (4, 8, 16))
+        kinds = pick(rng, ("ccpccpf", "cpcpf", "cpccpf", "ccpcpf"))
+        first = pick(rng, (4, 8, 16))
         layers = _network(kinds, (first, 2 * first), (10,))
-        size = _pick(rng, (16, 20, 24, 28, 32))
-        channels = _pick(rng, (1, 3))
-        question = _pick(rng, ("activations_total", "params_total", "macs_layer"))
+        size = pick(rng, (16, 20, 24, 28, 32))
+        channels = pick(rng, (1, 3))
+        question = pick(rng, ("activations_total", "params_total", "macs_layer"))
         named = ""
         if question == "macs_layer":
-            named = _pick(rng, [layer.name for layer in layers if layer.kind == "conv"])
+            named = pick(rng, [layer.name for layer in layers if layer.kind == "conv"])
         counted = bool(rng.integers(2)) and question == "activations_total"
         setup = Setup(channels, size, size, layers, question, named, input_counted=counted)
     else:
-        size = _pick(rng, (32, 32, 64))
-        blocks = 3 if size == 64 else _pick(rng, (2, 3))
-        kinds = "c" * _pick(rng, (1, 2)) + "p"
+        size = pick(rng, (32, 32, 64))
+        blocks = 3 if size == 64 else pick(rng, (2, 3))
+        kinds = "c" * pick(rng, (1, 2)) + "p"
         for _ in range(blocks - 1):
-            kinds += "c" * _pick(rng, (2, 3)) + "p"
-        first = _pick(rng, (16, 32, 64))
+            kinds += "c" * pick(rng, (2, 3)) + "p"
+        first = pick(rng, (16, 32, 64))
         filters = tuple(first * 2**block for block in range(blocks))
-        classes = _pick(rng, (10, 100))
+        classes = pick(rng, (10, 100))
         if rng.integers(2):
-            kinds, outputs = kinds + "ff", (_pick(rng, (128, 256, 512)), classes)
+            kinds, outputs = kinds + "ff", (pick(rng, (128, 256, 512)), classes)
         else:
             kinds, outputs = kinds + "f", (classes,)
         layers = _network(kinds, filters, outputs)
@@ -289,12 +283,12 @@ def generate(seed: int, difficulty: int) -> Exercise:
                 layers,
                 "memory",
                 input_counted=bool(rng.integers(2)),
-                batch=_pick(rng, (8, 16, 32, 64, 128)),
+                batch=pick(rng, (8, 16, 32, 64, 128)),
                 with_parameters=bool(rng.integers(2)),
                 unit="KiB" if rng.integers(3) == 0 else "bytes",
             )
         else:
-            question = _pick(rng, ("most_activations", "most_params"))
+            question = pick(rng, ("most_activations", "most_params"))
             setup = Setup(3, size, size, layers, question)
     return build(setup, seed, difficulty)
 

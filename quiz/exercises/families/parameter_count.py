@@ -10,14 +10,11 @@ Difficulty 3: grouped convolutions, including depthwise ones (``groups = C_in``)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import numpy as np
-
 from engine import conv2d_parameter_count
-from quiz.exercises.base import Exercise, Family, Mistake, rng_for
+from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
 from quiz.grading import AnswerKind
 
 ID = "parameter-count"
@@ -55,38 +52,34 @@ class Setup:
         return self.out_channels if self.bias else 0
 
 
-def _pick(rng: np.random.Generator, options: Sequence[Any]) -> Any:
-    return options[int(rng.integers(len(options)))]
-
-
 def generate(seed: int, difficulty: int) -> Exercise:
     rng = rng_for(seed, difficulty)
     if difficulty == 1:
-        kernel = _pick(rng, (1, 3, 3, 5, 7))
+        kernel = pick(rng, (1, 3, 3, 5, 7))
         setup = Setup(
-            _pick(rng, (1, 3, 8, 16, 32, 64)), _pick(rng, (4, 8, 16, 32, 64)), (kernel, kernel)
+            pick(rng, (1, 3, 8, 16, 32, 64)), pick(rng, (4, 8, 16, 32, 64)), (kernel, kernel)
         )
     elif difficulty == 2:
-        kh = _pick(rng, (1, 3, 5, 7))
-        kernel = (kh, _pick(rng, [k for k in (1, 3, 5, 7) if k != kh]))
+        kh = pick(rng, (1, 3, 5, 7))
+        kernel = (kh, pick(rng, [k for k in (1, 3, 5, 7) if k != kh]))
         if rng.integers(2):
             kernel = kernel[::-1]
         setup = Setup(
-            _pick(rng, (3, 8, 16, 32, 64)),
-            _pick(rng, (8, 16, 24, 32, 64)),
+            pick(rng, (3, 8, 16, 32, 64)),
+            pick(rng, (8, 16, 24, 32, 64)),
             kernel,
             bias=bool(rng.integers(2)),
         )
     else:
-        kh = _pick(rng, (3, 3, 5))
-        kernel = (kh, kh) if rng.integers(2) else (kh, _pick(rng, (1, 3, 5)))
+        kh = pick(rng, (3, 3, 5))
+        kernel = (kh, kh) if rng.integers(2) else (kh, pick(rng, (1, 3, 5)))
         if rng.integers(2):  # depthwise: one group per input channel
-            in_channels = _pick(rng, (8, 16, 32, 64))
-            groups, out_channels = in_channels, in_channels * _pick(rng, (1, 1, 2))
+            in_channels = pick(rng, (8, 16, 32, 64))
+            groups, out_channels = in_channels, in_channels * pick(rng, (1, 1, 2))
         else:
-            groups = _pick(rng, (2, 4, 8))
-            in_channels = groups * _pick(rng, (2, 3, 4, 8))
-            out_channels = groups * _pick(rng, (2, 4, 8))
+            groups = pick(rng, (2, 4, 8))
+            in_channels = groups * pick(rng, (2, 3, 4, 8))
+            out_channels = groups * pick(rng, (2, 4, 8))
         setup = Setup(in_channels, out_channels, kernel, groups, bias=bool(rng.integers(2)))
     return build(setup, seed, difficulty)
 

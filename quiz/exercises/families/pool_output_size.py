@@ -20,7 +20,7 @@ stride), padding, dilation for max pooling, and ``ceil_mode`` on or off (the pro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -29,7 +29,7 @@ import numpy as np
 from engine import pool_output_size
 from engine import reference as engine_reference
 from quiz.exercises import latex
-from quiz.exercises.base import Exercise, Family, Mistake, rng_for
+from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
 from quiz.grading import AnswerKind
 
 ID = "pool-output-size"
@@ -108,18 +108,14 @@ class Setup:
         return [self.channels if channels is None else channels, height, width]
 
 
-def _pick(rng: np.random.Generator, options: Sequence[Any]) -> Any:
-    return options[int(rng.integers(len(options)))]
-
-
 def generate(seed: int, difficulty: int) -> Exercise:
     rng = rng_for(seed, difficulty)
     if difficulty == 1:
-        size, kernel = int(rng.integers(8, 65)), _pick(rng, (2, 2, 3, 4))
-        setup = Setup(size, size, (kernel, kernel), None, (0, 0), op=_pick(rng, ("max", "avg")))
+        size, kernel = int(rng.integers(8, 65)), pick(rng, (2, 2, 3, 4))
+        setup = Setup(size, size, (kernel, kernel), None, (0, 0), op=pick(rng, ("max", "avg")))
     elif difficulty == 2:
-        size, kernel = int(rng.integers(8, 41)), _pick(rng, (2, 3, 3, 4, 5))
-        stride = _pick(rng, [s for s in (1, 2, 3) if s != kernel])
+        size, kernel = int(rng.integers(8, 41)), pick(rng, (2, 3, 3, 4, 5))
+        stride = pick(rng, [s for s in (1, 2, 3) if s != kernel])
         padding = int(rng.integers(0, kernel // 2 + 1))
         setup = Setup(
             size,
@@ -127,25 +123,25 @@ def generate(seed: int, difficulty: int) -> Exercise:
             (kernel, kernel),
             (stride, stride),
             (padding, padding),
-            op=_pick(rng, ("max", "avg")),
-            channels=_pick(rng, (3, 16, 32, 64, 96)),
+            op=pick(rng, ("max", "avg")),
+            channels=pick(rng, (3, 16, 32, 64, 96)),
             layout="CHW",
         )
     else:
         height, width = (int(v) for v in rng.integers(8, 49, size=2))
-        kernel = (_pick(rng, (2, 3, 3, 4)), _pick(rng, (2, 3, 3, 4)))
-        op = _pick(rng, ("max", "max", "avg"))
+        kernel = (pick(rng, (2, 3, 3, 4)), pick(rng, (2, 3, 3, 4)))
+        op = pick(rng, ("max", "max", "avg"))
         default_stride = int(rng.integers(3)) == 0
         setup = Setup(
             height,
             width + 3 if width == height else width,
             kernel,
-            None if default_stride else (_pick(rng, (1, 2, 2, 3)), _pick(rng, (1, 2, 2, 3))),
+            None if default_stride else (pick(rng, (1, 2, 2, 3)), pick(rng, (1, 2, 2, 3))),
             (int(rng.integers(0, kernel[0] // 2 + 1)), int(rng.integers(0, kernel[1] // 2 + 1))),
-            dilation=_pick(rng, (1, 2, 2)) if op == "max" else 1,
+            dilation=pick(rng, (1, 2, 2)) if op == "max" else 1,
             ceil_mode=bool(rng.integers(2)),
             op=op,
-            channels=_pick(rng, (3, 8, 16, 24)),
+            channels=pick(rng, (3, 8, 16, 24)),
             layout="CHW",
         )
     return build(setup, seed, difficulty)

@@ -24,7 +24,7 @@ import numpy as np
 
 from engine import LayerSpec, receptive_field
 from engine import reference as engine_reference
-from quiz.exercises.base import Exercise, Family, Mistake, rng_for
+from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
 from quiz.grading import AnswerKind
 
 ID = "receptive-field"
@@ -72,10 +72,6 @@ class Setup:
         return cls(tuple(Layer(**layer) for layer in params["layers"]))
 
 
-def _pick(rng: np.random.Generator, options: Sequence[Any]) -> Any:
-    return options[int(rng.integers(len(options)))]
-
-
 def _conv(kernel: int, stride: int = 1, dilation: int = 1) -> Layer:
     """A convolution with the usual padding: "same" at stride 1, ``k // 2`` when strided."""
     padding = dilation * (kernel - 1) // 2 if stride == 1 else kernel // 2
@@ -85,24 +81,24 @@ def _conv(kernel: int, stride: int = 1, dilation: int = 1) -> Layer:
 def _layers(rng: np.random.Generator, difficulty: int) -> tuple[Layer, ...]:
     if difficulty == 1:
         count = int(rng.integers(2, 5))
-        return tuple(_conv(_pick(rng, (3, 3, 5, 7))) for _ in range(count))
+        return tuple(_conv(pick(rng, (3, 3, 5, 7))) for _ in range(count))
     if difficulty == 2:
-        layers = [_conv(_pick(rng, (3, 5, 7)), 2)]
+        layers = [_conv(pick(rng, (3, 5, 7)), 2)]
         for _ in range(int(rng.integers(2, 4))):
             if rng.integers(3) == 0:
-                kernel = _pick(rng, (2, 3))
+                kernel = pick(rng, (2, 3))
                 layers.append(Layer("pool", kernel, 2))
             else:
-                layers.append(_conv(_pick(rng, (1, 3, 3, 5)), _pick(rng, (1, 1, 2))))
+                layers.append(_conv(pick(rng, (1, 3, 3, 5)), pick(rng, (1, 1, 2))))
         return tuple(layers)
     layers = [
-        _conv(_pick(rng, (3, 5, 7)), _pick(rng, (1, 2))),
-        Layer("pool", _pick(rng, (2, 3)), 2),
-        _conv(3, 1, _pick(rng, (2, 3))),
+        _conv(pick(rng, (3, 5, 7)), pick(rng, (1, 2))),
+        Layer("pool", pick(rng, (2, 3)), 2),
+        _conv(3, 1, pick(rng, (2, 3))),
     ]
     if rng.integers(2):
         layers.append(Layer("pool", 2, 2))
-    layers.append(_conv(_pick(rng, (3, 5)), 1, _pick(rng, (1, 2, 4))))
+    layers.append(_conv(pick(rng, (3, 5)), 1, pick(rng, (1, 2, 4))))
     return tuple(layers)
 
 

@@ -14,7 +14,6 @@ Difficulty 3: an odd total ``d(k-1)`` (an even kernel, odd dilation) with PyTorc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,7 +21,7 @@ import numpy as np
 
 from engine import reference as engine_reference
 from engine import same_padding
-from quiz.exercises.base import Exercise, Family, Mistake, rng_for
+from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
 from quiz.grading import AnswerKind
 
 ID = "same-padding"
@@ -65,24 +64,20 @@ class Setup:
         return self.dilation * (self.kernel - 1)
 
 
-def _pick(rng: np.random.Generator, options: Sequence[Any]) -> Any:
-    return options[int(rng.integers(len(options)))]
-
-
 def generate(seed: int, difficulty: int) -> Exercise:
     rng = rng_for(seed, difficulty)
-    axis = _pick(rng, ("height", "height", "width"))
+    axis = pick(rng, ("height", "height", "width"))
     if difficulty == 1:
-        kernel, dilation, ask = _pick(rng, (3, 5, 7, 9, 11)), 1, "each"
+        kernel, dilation, ask = pick(rng, (3, 5, 7, 9, 11)), 1, "each"
     elif difficulty == 2:
         if rng.integers(3):
-            kernel, dilation = _pick(rng, (3, 5, 7)), _pick(rng, (2, 3, 4))
+            kernel, dilation = pick(rng, (3, 5, 7)), pick(rng, (2, 3, 4))
         else:
-            kernel, dilation = _pick(rng, (2, 4)), _pick(rng, (2, 4))
+            kernel, dilation = pick(rng, (2, 4)), pick(rng, (2, 4))
         ask = "each"
     else:
-        kernel, dilation = _pick(rng, (2, 4, 6)), _pick(rng, (1, 1, 3))
-        ask = _pick(rng, ("total", "before", "after"))
+        kernel, dilation = pick(rng, (2, 4, 6)), pick(rng, (1, 1, 3))
+        ask = pick(rng, ("total", "before", "after"))
     span = dilation * (kernel - 1) + 1
     setup = Setup(kernel, dilation, int(rng.integers(max(span, 8), 65)), ask, axis)
     return build(setup, seed, difficulty)

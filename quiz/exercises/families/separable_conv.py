@@ -29,7 +29,6 @@ Difficulty 3: the ratio standard ÷ separable of the parameters or of the MACs, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
@@ -38,7 +37,7 @@ import numpy as np
 
 from engine import conv2d_macs, conv2d_parameter_count
 from engine import reference as engine_reference
-from quiz.exercises.base import Exercise, Family, Mistake, rng_for
+from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
 from quiz.grading import AnswerKind
 
 ID = "separable-conv"
@@ -112,58 +111,54 @@ class Setup:
         return self.height * self.width
 
 
-def _pick(rng: np.random.Generator, options: Sequence[Any]) -> Any:
-    return options[int(rng.integers(len(options)))]
-
-
 def generate(seed: int, difficulty: int) -> Exercise:
     rng = rng_for(seed, difficulty)
     if difficulty == 1:
-        size = _pick(rng, (8, 16, 28, 32))
+        size = pick(rng, (8, 16, 28, 32))
         setup = Setup(
-            _pick(rng, (2, 3, 4, 8)),
+            pick(rng, (2, 3, 4, 8)),
             size,
             size,
-            _pick(rng, (4, 8, 16, 32)),
-            _pick(rng, (3, 3, 5)),
-            ask=_pick(rng, (SEPARABLE_PARAMETERS,) * 3 + (STANDARD_PARAMETERS,)),
+            pick(rng, (4, 8, 16, 32)),
+            pick(rng, (3, 3, 5)),
+            ask=pick(rng, (SEPARABLE_PARAMETERS,) * 3 + (STANDARD_PARAMETERS,)),
         )
     elif difficulty == 2:
         height = int(rng.integers(8, 33))
         width = height if rng.integers(2) else int(rng.integers(8, 33))
-        ask = _pick(
+        ask = pick(
             rng, (SEPARABLE_MACS,) * 3 + (SEPARABLE_PARAMETERS,) * 2 + (STANDARD_PARAMETERS,)
         )
         setup = Setup(
-            _pick(rng, (8, 16, 32)),
+            pick(rng, (8, 16, 32)),
             height,
             width,
-            _pick(rng, (16, 32, 64)),
-            _pick(rng, (3, 3, 5)),
+            pick(rng, (16, 32, 64)),
+            pick(rng, (3, 3, 5)),
             bias=ask != SEPARABLE_MACS or bool(rng.integers(2)),
             ask=ask,
         )
     elif rng.integers(2):  # the ratio, at the sizes of a real network
-        in_channels, out_channels, size = _pick(rng, MOBILENET_LAYERS)
+        in_channels, out_channels, size = pick(rng, MOBILENET_LAYERS)
         setup = Setup(
             in_channels,
             size,
             size,
             out_channels,
-            _pick(rng, (3, 3, 5, 7)),
-            ask=_pick(rng, (PARAMETER_RATIO, MAC_RATIO)),
+            pick(rng, (3, 3, 5, 7)),
+            ask=pick(rng, (PARAMETER_RATIO, MAC_RATIO)),
         )
     else:  # a depth multiplier K > 1
-        size = _pick(rng, (14, 28, 56))
-        ask = _pick(rng, (SEPARABLE_PARAMETERS, SEPARABLE_MACS))
-        in_channels = _pick(rng, (16, 32, 64))
+        size = pick(rng, (14, 28, 56))
+        ask = pick(rng, (SEPARABLE_PARAMETERS, SEPARABLE_MACS))
+        in_channels = pick(rng, (16, 32, 64))
         setup = Setup(
             in_channels,
             size,
             size,
-            in_channels * _pick(rng, (1, 2, 4)),
-            _pick(rng, (3, 5)),
-            multiplier=_pick(rng, (2, 3, 4)),
+            in_channels * pick(rng, (1, 2, 4)),
+            pick(rng, (3, 5)),
+            multiplier=pick(rng, (2, 3, 4)),
             bias=ask == SEPARABLE_PARAMETERS and bool(rng.integers(2)),
             ask=ask,
         )

@@ -20,7 +20,7 @@ import numpy as np
 from engine import conv_output_size, pool_output_size
 from engine import reference as engine_reference
 from quiz.exercises import latex
-from quiz.exercises.base import Exercise, Family, Mistake, rng_for
+from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
 from quiz.grading import AnswerKind
 
 ID = "stack-output-shape"
@@ -115,10 +115,6 @@ class Setup:
         return None if sizes is None else [self.channels_after()[-1], *sizes[-1]]
 
 
-def _pick(rng: np.random.Generator, options: Sequence[Any]) -> Any:
-    return options[int(rng.integers(len(options)))]
-
-
 _FILTERS = (8, 16, 24, 32, 48, 64, 128)
 
 
@@ -129,14 +125,14 @@ def _conv(
     padded: bool,
     dilation: int = 1,
 ) -> Layer:
-    kernel = _pick(rng, kernels)
+    kernel = pick(rng, kernels)
     padding = int(rng.integers(0, dilation * (kernel - 1) // 2 + 1)) if padded else 0
-    return Layer("conv", kernel, _pick(rng, strides), padding, dilation, _pick(rng, _FILTERS))
+    return Layer("conv", kernel, pick(rng, strides), padding, dilation, pick(rng, _FILTERS))
 
 
 def _pool(rng: np.random.Generator) -> Layer:
-    kernel = _pick(rng, (2, 2, 3))
-    return Layer("pool", kernel, _pick(rng, (2, 2, kernel)))
+    kernel = pick(rng, (2, 2, 3))
+    return Layer("pool", kernel, pick(rng, (2, 2, kernel)))
 
 
 def _layers(rng: np.random.Generator, difficulty: int) -> tuple[Layer, ...]:
@@ -151,7 +147,7 @@ def _layers(rng: np.random.Generator, difficulty: int) -> tuple[Layer, ...]:
     layers = [
         _conv(rng, (3, 5, 7), (1, 2), padded=True),
         _pool(rng),
-        _conv(rng, (3,), (1,), padded=True, dilation=_pick(rng, (2, 3))),
+        _conv(rng, (3,), (1,), padded=True, dilation=pick(rng, (2, 3))),
         _pool(rng) if rng.integers(2) else _conv(rng, (1, 3), (1, 2), padded=True),
     ]
     if rng.integers(2):  # the dilated convolution comes first or second
@@ -178,7 +174,7 @@ def generate(seed: int, difficulty: int) -> Exercise:
     if difficulty == 3:
         width = int(rng.integers(low, high))
         width = width + 5 if width == height else width
-    channels = _pick(rng, ((1, 3), (3, 8, 16), (3, 8, 16, 32))[difficulty - 1])
+    channels = pick(rng, ((1, 3), (3, 8, 16), (3, 8, 16, 32))[difficulty - 1])
     setup = Setup(channels, height, width, layers)
     return build(setup, seed, difficulty)
 
