@@ -87,10 +87,10 @@ def generate(seed: int, difficulty: int) -> Exercise:
         stride = (pick(rng, (1, 2, 2, 3)), pick(rng, (2, 2, 3)))
         dilation = pick(rng, (1, 1, 2))
         padding = tuple(int(rng.integers(0, dilation * (k - 1) // 2 + 1)) for k in kernel)
-        # Below the stride, as the card explains it: the sizes a strided convolution maps back
-        # onto i. (PyTorch also allows output_padding < dilation at stride 1, a corner the card
-        # and the feedback leave out, so it is not asked.) The width's stride is at least 2.
-        output_padding = tuple(int(rng.integers(0, s)) for s in stride)
+        # PyTorch's rule: output_padding < max(stride, dilation) on each axis (the card and the
+        # feedback say so; at stride 1 only a dilation of 2 allows 1). Drawn as it always was:
+        # assignment variants are regenerated from their seeds.
+        output_padding = tuple(int(rng.integers(0, max(s, dilation))) for s in stride)
         if output_padding == (0, 0):  # show output_padding at work on one axis at least
             output_padding = (0, 1)
         setup = Setup(
@@ -160,8 +160,9 @@ _MESSAGES = {
     "padding_added": "In a transposed convolution `padding` is **removed** from the output "
     "(it undoes the padding of the matching convolution): subtract $2p$.",
     "output_padding_ignored": "`output_padding` adds that many rows or columns to one side of the "
-    "output: add it once. It picks one of the sizes a strided convolution maps back onto $i$ "
-    "(so it is smaller than the stride).",
+    "output: add it once. It picks one of the sizes a strided convolution maps back onto $i$, "
+    "so PyTorch allows it below the stride (or below the dilation, when that is larger: "
+    "$a < \\max(s, d)$).",
     "dilation_ignored": "With dilation $d$ the kernel's stamp spans $d(k-1)+1$ positions, not $k$.",
     "height_width_swapped": "Height and width are swapped: the first number is the "
     "height (rows), the second the width (columns).",

@@ -83,10 +83,17 @@ def test_every_listed_mistake_occurs() -> None:
     assert seen == set(family.MISTAKES)
 
 
-def test_output_padding_is_only_asked_below_a_stride_above_one() -> None:
-    """The card explains output_padding as choosing among the sizes a *strided* convolution maps
-    onto the input; the corner PyTorch also allows (below the dilation at stride 1) is not asked."""
+def test_output_padding_follows_pytorch_s_rule_and_the_feedback_says_it() -> None:
+    """output_padding < max(stride, dilation) on each axis, as nn.ConvTranspose2d requires; at
+    stride 1 it occurs only with dilation 2, and the feedback states the rule."""
+    seen_stride_one = 0
     for seed in range(300):
         params = FAMILY.make(seed, 3).params
         for padding, stride in zip(params["output_padding"], params["stride"], strict=True):
-            assert padding < stride, (seed, params)
+            assert padding < max(stride, params["dilation"]), (seed, params)
+            seen_stride_one += padding > 0 and stride == 1
+    assert seen_stride_one > 0
+    message = next(
+        m.message for m in family.mistakes(FAMILY.make(0, 3)) if m.tag == "output_padding_ignored"
+    )
+    assert "\\max(s, d)" in message
