@@ -4,10 +4,11 @@ against a fully connected one, depthwise-separable against standard) and what a 
 from __future__ import annotations
 
 from quiz.exercises.base import Family
-from quiz.exercises.families import conv_vs_dense, network_memory, separable_conv
+from quiz.exercises.families import conv_vs_dense, global_pooling, network_memory, separable_conv
 
 NETWORK_FAMILIES: tuple[Family, ...] = (
     separable_conv.FAMILY,
     conv_vs_dense.FAMILY,
     network_memory.FAMILY,
+    global_pooling.FAMILY,
 )

@@ -695,6 +695,19 @@ def test_network_memory_cards(by_key: dict[str, ParsedCard]) -> None:
     _has(by_key["network-memory-where"], r"$138\,357\,544$", r"102\,764\,544$")
 
 
+def test_global_pooling_and_fc_as_conv_cards(by_key: dict[str, ParsedCard]) -> None:
+    x = np.zeros((1, 512, 7, 7))
+    assert engine.avg_pool2d(x, 7, 7).shape == (1, 512, 1, 1)  # GAP: one window per map
+    gap = shapes.conv2d_parameter_count(512, 1000, 1)  # nn.Linear(512, 1000) as a 1x1 conv
+    flat = shapes.conv2d_parameter_count(512, 1000, 7)  # nn.Linear(25088, 1000) as a 7x7 conv
+    assert (gap, flat, round(flat / gap, 1)) == (513_000, 25_089_000, 48.9)
+    _has(by_key["global-average-pooling-head"], r"513\,000$", r"= 25\,089\,000$", "$48.9$")
+    features = shapes.conv_output_size(384, 32, 32)  # total stride 32 as one 32x32 window
+    assert features == 12
+    assert shapes.conv2d_output_shape((512, 12, 12), (4096, 512, 7, 7)) == (4096, 6, 6)
+    _has(by_key["fc-as-conv"], r"$512 \times 12 \times 12$", r"$4096 \times 6 \times 6$")
+
+
 def test_channels_and_bias_cards(by_key: dict[str, ParsedCard]) -> None:
     assert shapes.conv2d_output_shape((3, 32, 32), (16, 3, 5, 5)) == (16, 28, 28)
     assert shapes.conv2d_parameter_count(3, 16, 5) == 1216
