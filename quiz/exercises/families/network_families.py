@@ -4,11 +4,18 @@ against a fully connected one, depthwise-separable against standard) and what a 
 from __future__ import annotations
 
 from quiz.exercises.base import Family
-from quiz.exercises.families import conv_vs_dense, global_pooling, network_memory, separable_conv
+from quiz.exercises.families import (
+    conv_vs_dense,
+    global_pooling,
+    network_memory,
+    relu_pool_backward,
+    separable_conv,
+)
 
 NETWORK_FAMILIES: tuple[Family, ...] = (
     separable_conv.FAMILY,
     conv_vs_dense.FAMILY,
     network_memory.FAMILY,
     global_pooling.FAMILY,
+    relu_pool_backward.FAMILY,
 )

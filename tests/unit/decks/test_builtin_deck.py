@@ -708,6 +708,21 @@ def test_global_pooling_and_fc_as_conv_cards(by_key: dict[str, ParsedCard]) -> N
     _has(by_key["fc-as-conv"], r"$512 \times 12 \times 12$", r"$4096 \times 6 \times 6$")
 
 
+def test_relu_then_max_pool_gradient_cards(by_key: dict[str, ParsedCard]) -> None:
+    def through(z: list[list[float]], upstream: float) -> np.ndarray:
+        x = _matrix(z)
+        a = engine.relu(x)
+        grad_a = engine.max_pool2d_backward(np.full((1, 1, 1, 1), upstream), a, 2, 2)
+        return engine.relu_backward(grad_a, x)[0, 0]
+
+    assert through([[-1, 3], [2, -4]], 5).tolist() == [[0, 5], [0, 0]]
+    _has(by_key["relu-max-pool-gradient"], r"\begin{pmatrix} 0 & 5 \\ 0 & 0 \end{pmatrix}")
+    assert not through([[-2, -6], [-3, -5]], 4).any()
+    unmasked = engine.max_pool2d_backward(np.full((1, 1, 1, 1), 4.0), np.zeros((1, 1, 2, 2)), 2, 2)
+    assert unmasked[0, 0].tolist() == [[4, 0], [0, 0]]  # the tie goes to the first cell
+    _has(by_key["relu-pool-dead-window"], "top-left cell", "ReLU's derivative at $0$")
+
+
 def test_channels_and_bias_cards(by_key: dict[str, ParsedCard]) -> None:
     assert shapes.conv2d_output_shape((3, 32, 32), (16, 3, 5, 5)) == (16, 28, 28)
     assert shapes.conv2d_parameter_count(3, 16, 5) == 1216
