@@ -39,12 +39,12 @@ from quiz.exercises.families.tensors import (
     as_list,
     cell,
     distinct,
-    factor,
     integers,
     matrix,
     number,
     plane,
     scatter,
+    shared_maxima,
 )
 from quiz.grading import AnswerKind
 
@@ -200,13 +200,8 @@ def _solution(
             f"${number(x[at])}$ at {cell(*at)} receives $G = {number(g[y, xx])}$"
         )
     steps.append("Window by window (numbered by output row, column): " + "; ".join(parts) + ".")
-    shared = [(at, values) for at, values in receivers.items() if len(values) > 1]
-    if shared:
-        sums = "; ".join(
-            f"{cell(*at)}: ${' + '.join(factor(v) for v in values)} = {number(sum(values))}$"
-            for at, values in shared
-        )
-        steps.append(f"Cells that are the maximum of several windows add their gradients: {sums}.")
+    if accumulated := shared_maxima(receivers):
+        steps.append(accumulated)
     steps.append(f"Every other cell gets 0: $\\partial L/\\partial X = {matrix(grad)}$.")
     return tuple(steps)
 

@@ -46,12 +46,12 @@ from quiz.exercises.families.tensors import (
     Pooling,
     as_list,
     cell,
-    factor,
     integers,
     matrix,
     number,
     plane,
     scatter,
+    shared_maxima,
 )
 from quiz.grading import AnswerKind
 
@@ -244,13 +244,8 @@ def _solution(
     steps.append(
         "Max pooling, window by window (numbered by output row, column): " + "; ".join(parts) + "."
     )
-    shared = [(at, values) for at, values in receivers.items() if len(values) > 1]
-    if shared:
-        sums = "; ".join(
-            f"{cell(*at)}: ${' + '.join(factor(v) for v in values)} = {number(sum(values))}$"
-            for at, values in shared
-        )
-        steps.append(f"Cells that are the maximum of several windows add their gradients: {sums}.")
+    if accumulated := shared_maxima(receivers):
+        steps.append(accumulated)
     steps.append(f"Every other cell gets 0: $\\partial L/\\partial A = {matrix(grad_a)}$.")
     blocked = [(r, c) for r, c in zip(*np.nonzero(grad_a), strict=True) if z[r, c] <= 0]
     if blocked:

@@ -375,3 +375,16 @@ def numbered(single: str, template: str, count: int) -> list[str]:
     ``X_{\text{pad},2}``.
     """
     return [single] if count == 1 else [template.format(i) for i in range(count)]
+
+
+def shared_maxima(receivers: dict[tuple[int, int], list[float]]) -> str | None:
+    """The worked-solution step for input cells that are the maximum of several pooling windows
+    (``receivers``: cell → the upstream gradients it received), or None when no cell is."""
+    shared = [(at, values) for at, values in receivers.items() if len(values) > 1]
+    if not shared:
+        return None
+    sums = "; ".join(
+        f"{cell(*at)}: ${' + '.join(factor(v) for v in values)} = {number(sum(values))}$"
+        for at, values in shared
+    )
+    return f"Cells that are the maximum of several windows add their gradients: {sums}."
