@@ -37,6 +37,31 @@ def tensor(values: np.ndarray | Sequence[Sequence[Sequence[float]]], name: str) 
     return ",\\quad ".join(parts)
 
 
+def count(value: float) -> str:
+    """A count with thousands set apart by a thin space: ``16\\,384`` (decimals, if any, to at
+    most 8 places: ``1\\,060.22``)."""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", "\\,")
+    return f"{value:,.8f}".rstrip("0").replace(",", "\\,")
+
+
+def ratio(value: Fraction) -> str:
+    """``1\\,024`` for a whole ratio, else the reduced fraction and its decimal value: exact
+    when the decimal ends (``\\tfrac{416}{5} = 83.2``), else to 7 significant digits."""
+    if value.denominator == 1:
+        return count(value.numerator)
+    fraction = f"\\tfrac{{{count(value.numerator)}}}{{{count(value.denominator)}}}"
+    whole, denominator = value.numerator // value.denominator, value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator == 1:  # a decimal that ends: write it out exactly
+        return f"{fraction} = {count(whole)}.{repr(float(value)).split('.')[1]}"
+    decimals = max(0, 7 - len(str(whole)))
+    integer, _, digits = f"{float(value):.{decimals}f}".partition(".")
+    return f"{fraction} \\approx {count(int(integer))}" + (f".{digits}" if digits else "")
+
+
 def shape(dims: Sequence[int]) -> str:
     """``48 \\times 48 \\times 3``."""
     return " \\times ".join(str(int(d)) for d in dims)

@@ -37,6 +37,8 @@ from engine import conv2d_parameter_count, conv_output_size
 from engine import reference as engine_reference
 from quiz.exercises import latex
 from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
+from quiz.exercises.latex import count as _n
+from quiz.exercises.latex import ratio as _ratio
 from quiz.grading import AnswerKind
 
 ID = "conv-vs-dense"
@@ -320,11 +322,6 @@ _MESSAGES = {
 }
 
 
-def _n(value: int) -> str:
-    """An integer for KaTeX, thousands separated by thin spaces: ``73\\,856``."""
-    return f"{value:,}".replace(",", "\\,")
-
-
 def _bias_words(setup: Setup, with_local: bool) -> str:
     layers = "The conv layer (a) and the locally connected layer (c)" if with_local else ""
     if setup.bias:
@@ -465,26 +462,6 @@ def _solution(setup: Setup, with_local: bool) -> tuple[str, ...]:
 
 def _final(setup: Setup) -> str:
     return _n({"conv": setup.conv, "dense": setup.dense, "local": setup.local}[setup.ask])
-
-
-def _ratio(ratio: Fraction) -> str:
-    """``1\\,024`` for a whole ratio, else the reduced fraction and its decimal value: exact when
-    the decimal ends (``\\tfrac{416}{5} = 83.2``), else to 7 significant digits (as the prompt
-    asks)."""
-    if ratio.denominator == 1:
-        return _n(ratio.numerator)
-    fraction = f"\\tfrac{{{_n(ratio.numerator)}}}{{{_n(ratio.denominator)}}}"
-    whole = ratio.numerator // ratio.denominator
-    denominator = ratio.denominator
-    for prime in (2, 5):
-        while denominator % prime == 0:
-            denominator //= prime
-    if denominator == 1:  # a decimal that ends: write it out exactly
-        digits = repr(float(ratio)).split(".")[1]
-        return f"{fraction} = {_n(whole)}.{digits}"
-    decimals = max(0, 7 - len(str(whole)))
-    integer, _, digits = f"{float(ratio):.{decimals}f}".partition(".")
-    return f"{fraction} \\approx {_n(int(integer))}" + (f".{digits}" if digits else "")
 
 
 def reference(exercise: Exercise) -> int | float:

@@ -54,6 +54,8 @@ from engine import (
 from engine import reference as engine_reference
 from quiz.exercises import latex
 from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
+from quiz.exercises.latex import count as _n
+from quiz.exercises.latex import ratio as _ratio
 from quiz.grading import AnswerKind
 
 ID = "global-pooling"
@@ -378,11 +380,6 @@ _MESSAGES = {
 }
 
 
-def _n(value: int) -> str:
-    """An integer for KaTeX, thousands separated by thin spaces: ``25\\,088``."""
-    return f"{value:,}".replace(",", "\\,")
-
-
 def _map(setup: Setup) -> str:
     return (
         f"${latex.shape((setup.channels, setup.height, setup.width))}$ "
@@ -522,23 +519,6 @@ def _downsample_prompt(setup: Setup) -> str:
             questions[setup.ask],
         ]
     )
-
-
-def _ratio(ratio: Fraction) -> str:
-    """``49`` for a whole ratio, else the reduced fraction and its decimal value: exact when
-    the decimal ends, else to 7 significant digits (as the prompt asks)."""
-    if ratio.denominator == 1:
-        return _n(ratio.numerator)
-    fraction = f"\\tfrac{{{_n(ratio.numerator)}}}{{{_n(ratio.denominator)}}}"
-    whole, denominator = ratio.numerator // ratio.denominator, ratio.denominator
-    for prime in (2, 5):
-        while denominator % prime == 0:
-            denominator //= prime
-    if denominator == 1:
-        return f"{fraction} = {_n(whole)}.{repr(float(ratio)).split('.')[1]}"
-    decimals = max(0, 7 - len(str(whole)))
-    integer, _, digits = f"{float(ratio):.{decimals}f}".partition(".")
-    return f"{fraction} \\approx {_n(int(integer))}" + (f".{digits}" if digits else "")
 
 
 def _solution(setup: Setup) -> tuple[str, ...]:

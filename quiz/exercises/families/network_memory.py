@@ -39,6 +39,8 @@ from engine import (
     pool_output_size,
 )
 from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
+from quiz.exercises.latex import count as _n
+from quiz.exercises.latex import shape as _shape
 from quiz.grading import AnswerKind
 
 ID = "network-memory"
@@ -402,17 +404,6 @@ _HINTS = {
     "most_params": "Make a table of each layer's parameters; a fully connected layer on a "
     "flattened map often has far more than any convolution.",
 }
-
-
-def _n(value: float) -> str:
-    """A count for KaTeX, thousands set apart by a thin space: ``16\\,384``."""
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", "\\,")
-    return f"{value:,.8f}".rstrip("0").replace(",", "\\,")
-
-
-def _shape(shape: Sequence[int]) -> str:
-    return " \\times ".join(str(dim) for dim in shape)
 
 
 def _question(setup: Setup) -> str:

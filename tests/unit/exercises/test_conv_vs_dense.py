@@ -9,12 +9,11 @@ import pytest
 from quiz.exercises.base import grade_exercise, relevant_mistakes
 from quiz.exercises.families import conv_vs_dense as family
 from quiz.exercises.families.conv_vs_dense import FAMILY, Setup, build
+from tests.support import named_mistake
 
 
 def _named(setup: Setup, raw: str) -> str | None:
-    result = grade_exercise(FAMILY, build(setup), raw)
-    assert result.format_error is None and not result.correct, (raw, result)
-    return result.mistake
+    return named_mistake(FAMILY, build(setup), raw)
 
 
 def _right(setup: Setup, raw: str) -> bool:

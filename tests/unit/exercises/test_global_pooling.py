@@ -9,12 +9,11 @@ from quiz.exercises.base import grade_exercise, relevant_mistakes
 from quiz.exercises.families import global_pooling as family
 from quiz.exercises.families.global_pooling import FAMILY, Setup, build
 from quiz.grading import AnswerKind
+from tests.support import named_mistake
 
 
 def _named(setup: Setup, raw: str) -> str | None:
-    result = grade_exercise(FAMILY, build(setup), raw)
-    assert result.format_error is None and not result.correct, (raw, result)
-    return result.mistake
+    return named_mistake(FAMILY, build(setup), raw)
 
 
 def _right(setup: Setup, raw: str) -> bool:

@@ -8,6 +8,7 @@ import pytest
 from quiz.exercises.base import grade_exercise, relevant_mistakes
 from quiz.exercises.families import network_memory as family
 from quiz.exercises.families.network_memory import FAMILY, MISTAKES, Layer, Setup, build
+from tests.support import named_mistake
 
 
 def _conv(name: str, filters: int) -> Layer:
@@ -44,9 +45,7 @@ CIFAR = (_conv("conv1", 16), _pool("pool1"), _conv("conv2", 32), _pool("pool2"),
 
 
 def _named(setup: Setup, raw: str) -> str | None:
-    result = grade_exercise(FAMILY, build(setup), raw)
-    assert result.format_error is None and not result.correct, (raw, result)
-    return result.mistake
+    return named_mistake(FAMILY, build(setup), raw)
 
 
 def _check(setup: Setup, answer: str, difficulty: int) -> None:

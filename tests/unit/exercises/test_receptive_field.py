@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from quiz.exercises.base import grade_exercise, relevant_mistakes
+from quiz.exercises.base import relevant_mistakes
 from quiz.exercises.families import receptive_field as family
 from quiz.exercises.families.receptive_field import FAMILY, Layer, Setup, build
+from tests.support import named_mistake
 
 
 def conv(kernel: int, stride: int = 1, dilation: int = 1) -> Layer:
@@ -18,9 +19,7 @@ def pool(kernel: int, stride: int) -> Layer:
 
 
 def _named(setup: Setup, raw: str) -> str | None:
-    result = grade_exercise(FAMILY, build(setup), raw)
-    assert result.format_error is None and not result.correct, (raw, result)
-    return result.mistake
+    return named_mistake(FAMILY, build(setup), raw)
 
 
 # Three 3x3 convolutions: 1 + 2 + 2 + 2 = 7.

@@ -18,12 +18,11 @@ from quiz.exercises.families.separable_conv import (
     Setup,
     build,
 )
+from tests.support import named_mistake
 
 
 def _named(setup: Setup, raw: str) -> str | None:
-    result = grade_exercise(FAMILY, build(setup), raw)
-    assert result.format_error is None and not result.correct, (raw, result)
-    return result.mistake
+    return named_mistake(FAMILY, build(setup), raw)
 
 
 def _right(setup: Setup, raw: str) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from quiz.exercises.base import grade_exercise, relevant_mistakes
+from quiz.exercises.base import relevant_mistakes
 from quiz.exercises.families import stack_output_shape as family
 from quiz.exercises.families.stack_output_shape import FAMILY, Layer, Setup, build
+from tests.support import named_mistake
 
 
 def conv(filters: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> Layer:
@@ -18,9 +19,7 @@ def pool(kernel: int, stride: int) -> Layer:
 
 
 def _named(setup: Setup, raw: str) -> str | None:
-    result = grade_exercise(FAMILY, build(setup), raw)
-    assert result.format_error is None and not result.correct, (raw, result)
-    return result.mistake
+    return named_mistake(FAMILY, build(setup), raw)
 
 
 # 3 x 32 x 32 -> conv 16 @ 5x5 -> 16 x 28 x 28 -> max pool 2/2 -> 16 x 14 x 14
