@@ -32,7 +32,7 @@ from quiz.services.assignments import (
 )
 from quiz.services.decks import import_deck
 from quiz.services.practice import PRACTICE_SEEDS, PracticeSeedError, fresh_seed, make_exercise
-from quiz.store.db import make_engine, make_session_factory
+from quiz.store.db import make_engine, make_session_factory, writing
 from quiz.store.migrate import upgrade
 from quiz.store.models import (
     CARD_KIND_EXERCISE,
@@ -175,6 +175,10 @@ def test_replicas_racing_to_make_the_secret_end_with_one(database_url: str) -> N
         try:
             start.wait()
             with sessions.begin() as session:
+                # A writer says so first (Stride.write does): on SQLite a transaction that read
+                # and then tries to write while another holds the write lock fails at once with
+                # "database is locked" instead of waiting; BEGIN IMMEDIATE waits its turn.
+                writing(session)
                 found.append(ensure_server_secret(session, NOON))
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
