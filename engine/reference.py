@@ -35,13 +35,17 @@ __all__ = [
     "Term",
     "avg_pool2d",
     "avg_pool2d_backward",
+    "batch_norm2d",
+    "batch_norm2d_backward",
     "conv2d",
     "conv2d_backward",
     "conv2d_terms",
     "conv_transpose2d",
     "conv_transpose2d_backward",
+    "fold",
     "max_pool2d",
     "max_pool2d_backward",
+    "unfold",
 ]
 
 
@@ -321,6 +325,97 @@ def conv2d_terms(
     return terms
 
 
+# --- im2col: unfold and fold -----------------------------------------------------------------
+
+
+def _unfold_geometry(
+    kernel_size: IntOrPair, dilation: IntOrPair, padding: IntOrPair, stride: IntOrPair
+) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
+    return (
+        as_pair(kernel_size, "kernel_size", 1),
+        as_pair(dilation, "dilation", 1),
+        as_pair(padding, "padding", 0),
+        as_pair(stride, "stride", 1),
+    )
+
+
+def unfold(
+    input: object,
+    kernel_size: IntOrPair,
+    dilation: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    stride: IntOrPair = 1,
+) -> np.ndarray:
+    """Every window of the padded input as one column, row by row of windows:
+
+    cols[n][(c·kH + i)·kW + j][y·W_O + x] = I[n][c][s·y + d·i][s·x + d·j]
+
+    (rows channel-major, then kernel row i, then kernel column j; W_O windows per row).
+    """
+    inp, unbatched = _batch(input)
+    (H_F, W_F), (dh, dw), (ph, pw), (sh, sw) = _unfold_geometry(
+        kernel_size, dilation, padding, stride
+    )
+    padded = _pad(inp, ((ph, ph), (pw, pw)))
+    N, C, H_P, W_P = padded.shape
+    H_O = _count_windows(H_P, dh * (H_F - 1) + 1, sh)
+    W_O = _count_windows(W_P, dw * (W_F - 1) + 1, sw)
+    if H_O < 1 or W_O < 1:
+        raise ValueError(f"the {H_F}×{W_F} kernel does not fit in the padded input {H_P}×{W_P}")
+    I = padded.tolist()
+    cols = _zeros(max(N, 1), C * H_F * W_F, H_O * W_O)
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_F):
+                for j in range(W_F):
+                    row = (c * H_F + i) * W_F + j
+                    for y in range(H_O):
+                        for x in range(W_O):
+                            cols[n][row][y * W_O + x] = I[n][c][sh * y + dh * i][sw * x + dw * j]
+    out = np.array(cols, dtype=np.float64)[:N]
+    return out[0] if unbatched else out
+
+
+def fold(
+    input: object,
+    output_size: IntOrPair,
+    kernel_size: IntOrPair,
+    dilation: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    stride: IntOrPair = 1,
+) -> np.ndarray:
+    """Each column added back into its window (overlaps add up), then the padding cut off:
+
+    I[n][c][s·y + d·i][s·x + d·j] += cols[n][(c·kH + i)·kW + j][y·W_O + x]
+    """
+    cols = np.asarray(input, dtype=np.float64)
+    unbatched = cols.ndim == 2
+    cols = cols[None] if unbatched else cols
+    H, W = as_pair(output_size, "output_size", 1)
+    (H_F, W_F), (dh, dw), (ph, pw), (sh, sw) = _unfold_geometry(
+        kernel_size, dilation, padding, stride
+    )
+    N, rows, L = cols.shape
+    C = rows // (H_F * W_F)
+    H_O = _count_windows(H + 2 * ph, dh * (H_F - 1) + 1, sh)
+    W_O = _count_windows(W + 2 * pw, dw * (W_F - 1) + 1, sw)
+    if rows != C * H_F * W_F or L != H_O * W_O or L == 0:
+        raise ValueError(f"cols of shape {cols.shape[1:]} do not fit a {H}×{W} output")
+    B = cols.tolist()
+    I = _zeros(max(N, 1), C, H + 2 * ph, W + 2 * pw)
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_F):
+                for j in range(W_F):
+                    row = (c * H_F + i) * W_F + j
+                    for y in range(H_O):
+                        for x in range(W_O):
+                            I[n][c][sh * y + dh * i][sw * x + dw * j] += B[n][row][y * W_O + x]
+    out = np.array(I, dtype=np.float64)[:N, :, ph : ph + H, pw : pw + W]
+    out = np.ascontiguousarray(out)
+    return out[0] if unbatched else out
+
+
 # --- pooling ----------------------------------------------------------------------------------
 
 
@@ -523,3 +618,129 @@ def avg_pool2d_backward(
                         dI[n][c][row][col] += dO[n][c][y][x] / divisor
     grad = np.array(dI, dtype=np.float64)
     return grad[0] if unbatched else grad
+
+
+# --- batch normalisation ----------------------------------------------------------------------
+
+
+def _norm_input(input: object) -> tuple[np.ndarray, tuple[int, ...]]:
+    """(N, C, H, W) float64, and the input's own shape ((N, C) becomes (N, C, 1, 1))."""
+    array = np.asarray(input, dtype=np.float64)
+    if array.ndim == 2:
+        return array[:, :, None, None], array.shape
+    if array.ndim != 4:
+        raise ValueError(f"input must be 2-D (N, C) or 4-D (N, C, H, W); got {array.shape}")
+    return array, array.shape
+
+
+def _channel_statistics(I: list[Any], c: int, N: int, H: int, W: int) -> tuple[float, float]:
+    """μ = (1/m) Σ_n Σ_y Σ_x I[n][c][y][x] and σ² = (1/m) Σ (I[n][c][y][x] - μ)², m = N·H·W."""
+    m = N * H * W
+    total = 0.0
+    for n in range(N):
+        for y in range(H):
+            for x in range(W):
+                total += I[n][c][y][x]
+    mu = total / m
+    squares = 0.0
+    for n in range(N):
+        for y in range(H):
+            for x in range(W):
+                squares += (I[n][c][y][x] - mu) ** 2
+    return mu, squares / m
+
+
+def batch_norm2d(
+    input: object,
+    running_mean: Any = None,
+    running_var: Any = None,
+    weight: object = None,
+    bias: object = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> np.ndarray:
+    """O[n][c][y][x] = γ[c] · (I[n][c][y][x] - μ[c]) / √(σ²[c] + ε) + β[c].
+
+    Training: μ[c] and σ²[c] are the mean and the variance divided by m = N·H·W (biased) of
+    channel c over the batch, and the running buffers (if given) become
+    ``(1 - momentum)·old + momentum·new`` with the unbiased variance σ²·m/(m - 1), in place.
+    Evaluation: μ and σ² are the running buffers. γ = 1 and β = 0 when not given.
+    """
+    inp, shape = _norm_input(input)
+    N, C, H, W = inp.shape
+    m = N * H * W
+    I = inp.tolist()
+    gamma = [1.0] * C if weight is None else np.asarray(weight, dtype=np.float64).tolist()
+    beta = [0.0] * C if bias is None else np.asarray(bias, dtype=np.float64).tolist()
+    O = _zeros(N, C, H, W)
+    for c in range(C):
+        if training:
+            mu, var = _channel_statistics(I, c, N, H, W)
+            if running_mean is not None:
+                running_mean[c] = (1 - momentum) * float(running_mean[c]) + momentum * mu
+                unbiased = var * m / (m - 1)
+                running_var[c] = (1 - momentum) * float(running_var[c]) + momentum * unbiased
+        else:
+            mu, var = float(running_mean[c]), float(running_var[c])
+        sigma = math.sqrt(var + eps)
+        for n in range(N):
+            for y in range(H):
+                for x in range(W):
+                    O[n][c][y][x] = gamma[c] * (I[n][c][y][x] - mu) / sigma + beta[c]
+    return np.array(O, dtype=np.float64).reshape(shape)
+
+
+def batch_norm2d_backward(
+    grad_out: object,
+    input: object,
+    weight: object = None,
+    running_var: Any = None,
+    training: bool = True,
+    eps: float = 1e-5,
+    *,
+    running_mean: Any = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The chain rule through the forward pass in stages (Ioffe and Szegedy, 2015), with
+    x̂ = (x - μ)/√(σ² + ε), y = γ·x̂ + β and G = dL/dy, over the m = N·H·W cells of channel c:
+
+    dL/dx̂ = G·γ
+    dL/dσ² = Σ dL/dx̂ · (x - μ) · (-1/2)·(σ² + ε)^(-3/2)
+    dL/dμ  = Σ dL/dx̂ · (-1/√(σ² + ε)) + dL/dσ² · Σ -2·(x - μ)/m
+    dL/dx  = dL/dx̂ / √(σ² + ε) + dL/dσ² · 2·(x - μ)/m + dL/dμ / m
+
+    dL/dγ = Σ G·x̂, dL/dβ = Σ G. In evaluation μ and σ² are the running buffers, constants, so
+    only the first term of dL/dx is left.
+    """
+    inp, shape = _norm_input(input)
+    N, C, H, W = inp.shape
+    m = N * H * W
+    I = inp.tolist()
+    dO = np.asarray(grad_out, dtype=np.float64).reshape(N, C, H, W).tolist()
+    gamma = [1.0] * C if weight is None else np.asarray(weight, dtype=np.float64).tolist()
+    dI = _zeros(N, C, H, W)
+    dgamma, dbeta = [0.0] * C, [0.0] * C
+    cells = [(n, y, x) for n in range(N) for y in range(H) for x in range(W)]
+    for c in range(C):
+        if training:
+            mu, var = _channel_statistics(I, c, N, H, W)
+        else:
+            mu, var = float(running_mean[c]), float(running_var[c])
+        sigma = math.sqrt(var + eps)
+        d_var = d_mu = 0.0
+        for n, y, x in cells:
+            d_xhat = dO[n][c][y][x] * gamma[c]
+            dgamma[c] += dO[n][c][y][x] * (I[n][c][y][x] - mu) / sigma
+            dbeta[c] += dO[n][c][y][x]
+            d_var += d_xhat * (I[n][c][y][x] - mu) * -0.5 * (var + eps) ** -1.5
+            d_mu += d_xhat * -1 / sigma
+        if training:
+            for n, y, x in cells:
+                d_mu += d_var * -2 * (I[n][c][y][x] - mu) / m
+        for n, y, x in cells:
+            d_xhat = dO[n][c][y][x] * gamma[c]
+            dI[n][c][y][x] = d_xhat / sigma
+            if training:
+                dI[n][c][y][x] += d_var * 2 * (I[n][c][y][x] - mu) / m + d_mu / m
+    grad = np.array(dI, dtype=np.float64).reshape(shape)
+    return grad, np.array(dgamma, dtype=np.float64), np.array(dbeta, dtype=np.float64)

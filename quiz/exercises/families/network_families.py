@@ -7,6 +7,7 @@ from quiz.exercises.base import Family
 from quiz.exercises.families import (
     conv_vs_dense,
     global_pooling,
+    im2col,
     network_memory,
     relu_pool_backward,
     separable_conv,
@@ -18,4 +19,5 @@ NETWORK_FAMILIES: tuple[Family, ...] = (
     network_memory.FAMILY,
     global_pooling.FAMILY,
     relu_pool_backward.FAMILY,
+    im2col.FAMILY,
 )

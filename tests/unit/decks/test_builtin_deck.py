@@ -875,3 +875,81 @@ def test_cross_correlation_card(by_key: dict[str, ParsedCard]) -> None:
         r"gives $\begin{pmatrix} 0 & 1 \\ 3 & 4 \end{pmatrix}$",
         r"convolution $\begin{pmatrix} 4 & 5 \\ 7 & 8 \end{pmatrix}$",
     )
+
+
+def test_batch_norm_cards(by_key: dict[str, ParsedCard]) -> None:
+    x = np.array([[[[7.0, 1.0]]], [[[1.0, -1.0]]]])  # one channel, two samples of 1 × 2
+    normalised = engine.batch_norm2d(x, training=True, eps=0.0)
+    assert np.allclose(normalised.ravel(), [5 / 3, -1 / 3, -1 / 3, -1])
+    assert np.allclose(engine.batch_norm2d(x + 10, training=True, eps=0.0), normalised)
+    assert shapes.conv2d_parameter_count(3, 64, 3) == 1792
+    assert shapes.conv2d_parameter_count(3, 64, 3, bias=False) == 1792 - 64
+    _has(by_key["batch-norm-computation"], r"$\mu = 8/4 = 2$", r"$64$ of its $1\,792$")
+    mean, var = np.zeros(1), np.ones(1)
+    out = engine.batch_norm2d(x, mean, var, training=True)  # momentum 0.1, eps 1e-5
+    assert round(float(out.ravel()[0]), 3) == 1.667
+    assert np.allclose([mean[0], var[0]], [0.2, 2.1])  # unbiased 36/3 = 12 in the running var
+    assert round(float(engine.batch_norm2d(x, mean, var).ravel()[0]), 3) == 4.692
+    _has(by_key["batch-norm-train-eval"], r"$0.9 \cdot 1 + 0.1 \cdot 12 = 2.1$", r"\approx 4.692")
+
+
+def test_im2col_cards(by_key: dict[str, ParsedCard]) -> None:
+    image = np.arange(3 * 32 * 32, dtype=float).reshape(1, 3, 32, 32)
+    weight = np.ones((16, 3, 3, 3))
+    cols = engine.unfold(image, 3, padding=1, stride=2)
+    assert cols.shape == (1, 27, 256)
+    product = weight.reshape(16, -1) @ cols[0]
+    assert product.shape == (16, 256)
+    conv = engine.conv2d(image, weight, stride=2, padding=1)
+    assert conv.shape == (1, 16, 16, 16) and np.allclose(product.reshape(1, 16, 16, 16), conv)
+    _has(
+        by_key["im2col-shapes"],
+        r"\lfloor (32 + 2 - 3)/2 \rfloor + 1 = 16",
+        r"is $27 \times 256$",
+        r"$16 \times 27$",
+        r"$16 \times 256$",
+    )
+    unfolded = engine.unfold(np.zeros((1, 64, 56, 56), dtype=np.float32), 3, padding=1)
+    assert unfolded.shape == (1, 576, 3136) and unfolded.size == 1_806_336
+    assert unfolded.size == 9 * 64 * 56 * 56 == 9 * 200_704
+    assert unfolded.nbytes == 7_225_344 and 64 * 56 * 56 * 4 == 802_816
+    assert round(unfolded.nbytes / 2**20, 1) == 6.9 and 32 * unfolded.nbytes / 2**20 == 220.5
+    _has(
+        by_key["im2col-memory"],
+        r"$576 \times 3\,136 = 1\,806\,336$",
+        r"$200\,704$",
+        r"$7\,225\,344$ bytes (about $6.9$ MiB)",
+        r"$802\,816$",
+        r"$220.5$ MiB",
+    )
+
+
+def test_transposed_convolution_value_cards(by_key: dict[str, ParsedCard]) -> None:
+    x = _matrix([[1, 0], [0, 2]])
+    k = _matrix([[1, 2], [3, 4]])
+    assert np.array_equal(engine.conv_transpose2d(x, k)[0, 0], [[1, 2, 0], [3, 6, 4], [0, 6, 8]])
+    strided = engine.conv_transpose2d(x, k, stride=2)[0, 0]
+    assert np.array_equal(strided, [[1, 2, 0, 0], [3, 4, 0, 0], [0, 0, 2, 4], [0, 0, 6, 8]])
+    assert np.array_equal(
+        engine.conv_transpose2d(x, k, stride=2, padding=1)[0, 0], [[4, 0], [0, 2]]
+    )
+    _has(
+        by_key["transposed-conv-scatter"],
+        r"O = \begin{pmatrix} 1 & 2 & 0 \\ 3 & 6 & 4 \\ 0 & 6 & 8 \end{pmatrix}",
+        r"$\begin{pmatrix} 4 & 0 \\ 0 & 2 \end{pmatrix}$",
+    )
+    ones = engine.conv_transpose2d(
+        np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), stride=2, padding=1
+    )
+    assert ones.shape == (1, 1, 7, 7)
+    assert np.array_equal(ones[0, 0, 0], [1, 2, 1, 2, 1, 2, 1])
+    assert np.array_equal(ones[0, 0, 1], [2, 4, 2, 4, 2, 4, 2])
+    even = engine.conv_transpose2d(
+        np.ones((1, 1, 6, 6)), np.ones((1, 1, 4, 4)), stride=2, padding=1
+    )
+    assert np.all(even[0, 0, 2:-2, 2:-2] == 4)  # k = 4, s = 2: every inner cell covered 4 times
+    _has(
+        by_key["transposed-conv-checkerboard"],
+        r"$1, 2, 1, 2, 1, 2, 1$ and $2, 4, 2, 4, 2, 4, 2$",
+        r"exactly $4$ copies",
+    )
