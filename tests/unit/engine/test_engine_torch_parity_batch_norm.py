@@ -8,35 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import engine
+from tests.torch_parity import grads_of, parity_settings, same
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-SETTINGS = settings(
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-
-
-def same(ours: np.ndarray, theirs: object, rtol: float = 1e-12) -> bool:
-    theirs_np = theirs.detach().numpy()  # type: ignore[attr-defined]
-    if ours.shape != theirs_np.shape or ours.dtype != theirs_np.dtype:
-        return False
-    scale = max(1.0, float(np.abs(theirs_np).max(initial=0.0)))
-    return float(np.abs(ours - theirs_np).max(initial=0.0)) <= rtol * scale
-
-
-def grads_of(fn, inputs: list[np.ndarray], grad_out: np.ndarray) -> tuple[object, list]:
-    tensors = [torch.tensor(a, requires_grad=True) for a in inputs]
-    out = fn(*tensors)
-    grads = torch.autograd.grad(out, tensors, torch.tensor(grad_out))
-    return out, list(grads)
+SETTINGS = parity_settings(40)
 
 
 @SETTINGS

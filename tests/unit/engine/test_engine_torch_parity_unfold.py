@@ -8,30 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import engine
+from tests.torch_parity import parity_settings, same
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-SETTINGS = settings(
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+SETTINGS = parity_settings(60)
 
 PAIRS = st.tuples(st.integers(1, 3), st.integers(1, 3))
-
-
-def same(ours: np.ndarray, theirs: object, rtol: float = 1e-12) -> bool:
-    theirs_np = theirs.detach().numpy()  # type: ignore[attr-defined]
-    if ours.shape != theirs_np.shape or ours.dtype != theirs_np.dtype:
-        return False
-    scale = max(1.0, float(np.abs(theirs_np).max(initial=0.0)))
-    return float(np.abs(ours - theirs_np).max(initial=0.0)) <= rtol * scale
 
 
 @SETTINGS
