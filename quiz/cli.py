@@ -26,6 +26,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from quiz.commands.assignments import add_assignment_commands
 from quiz.commands.database import add_backup_commands
 from quiz.commands.grades import add_grades_commands
 from quiz.commands.secret import add_secret_commands
@@ -110,6 +111,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_exercise_commands(commands)
     add_user_commands(commands)
     add_grades_commands(commands)
+    add_assignment_commands(commands)
     add_secret_commands(commands)
 
     add_run_command(commands)

@@ -1,8 +1,9 @@
-"""``stride grades`` and ``stride assignment``: gradebook export, regrading, listing assignments.
+"""``stride grades``: grade exports (Stride's CSV, Canvas, Moodle), regrading, overrides.
 
-stride grades export ASSIGNMENT -o FILE   write the gradebook as CSV (ASSIGNMENT: numeric id)
-stride grades regrade ASSIGNMENT          grade every stored answer again; print what changed
-stride assignment list                    id, title, mode, opens, due, items, students
+stride grades export ID [ID …] --format csv|canvas|moodle [--identify email|username] -o FILE
+                                          grades as Stride's CSV, or for Canvas / Moodle import
+stride grades regrade ID                  grade every stored answer again; print what changed
+stride grades override …                  see :mod:`quiz.commands.assignments`
 
 The command is run by the server's administrator, so it acts as a system instructor
 (:data:`CLI_ACTOR`). The database is the one ``Stride.open()`` finds (``STRIDE_DATABASE_URL`` or
@@ -16,7 +17,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from quiz.commands.assignments import add_override_command
 from quiz.services.access import COMMAND_LINE as CLI_ACTOR
+from quiz.services.grade_exports import FORMATS, MOODLE_IDENTITIES
 from quiz.store.private_files import private_text_file
 from quiz.text_safety import terminal_text
 
@@ -26,9 +29,21 @@ def add_grades_commands(commands: argparse._SubParsersAction) -> None:  # type: 
     grades = commands.add_parser("grades", help="export and regrade assignment grades")
     grades.set_defaults(handler=lambda _args, _extra: grades.print_help())
     sub = grades.add_subparsers(title="grades commands", metavar="COMMAND")
-    export = sub.add_parser("export", help="write an assignment's gradebook as CSV")
+    export = sub.add_parser(
+        "export", help="write grades as CSV, or in the layout Canvas or Moodle imports"
+    )
     export.add_argument(
-        "assignment", type=int, help="the assignment's id (see `stride assignment list`)"
+        "assignments",
+        type=int,
+        nargs="+",
+        metavar="ID",
+        help="the assignment ids (see `stride assignment list`); csv takes one",
+    )
+    export.add_argument("--format", choices=FORMATS, default="csv", help="the layout (csv)")
+    export.add_argument(
+        "--identify",
+        choices=MOODLE_IDENTITIES,
+        help="moodle: the user column (default: email when every student has one)",
     )
     export.add_argument("-o", "--output", required=True, help="the CSV file to write")
     export.set_defaults(handler=_grades_export)
@@ -40,35 +55,39 @@ def add_grades_commands(commands: argparse._SubParsersAction) -> None:  # type: 
     )
     again.set_defaults(handler=_grades_regrade)
 
-    assignment = commands.add_parser("assignment", help="list assignments")
-    assignment.set_defaults(handler=lambda _args, _extra: assignment.print_help())
-    assignment_commands = assignment.add_subparsers(title="assignment commands", metavar="COMMAND")
-    listing = assignment_commands.add_parser(
-        "list", help="every assignment: id, title, mode, opens, due, items, students"
-    )
-    listing.set_defaults(handler=_assignment_list)
+    add_override_command(sub)
 
 
 def _grades_export(args: argparse.Namespace, _extra: list[str]) -> int:
     from quiz.runtime import Stride
     from quiz.services.assignments import AssignmentNotFoundError
-    from quiz.services.gradebook import gradebook, grades_csv
+    from quiz.services.grade_exports import ExportError, export_grades
+    from quiz.services.gradebook import gradebook
 
     stride = Stride.open()
     try:
         with stride.transaction() as session:
-            book = gradebook(session, CLI_ACTOR, args.assignment)
+            books = [gradebook(session, CLI_ACTOR, number) for number in args.assignments]
+        text = export_grades(books, args.format, args.identify)
     except AssignmentNotFoundError as error:
         print(f"stride: {error} See `stride assignment list`.", file=sys.stderr)
-        return 1
+        return 2
+    except ExportError as error:
+        print(f"stride: {terminal_text(str(error))}", file=sys.stderr)
+        return 2
     finally:
         stride.close()
     with private_text_file(Path(args.output), newline="") as file:
-        file.write(grades_csv(book))
-    students, items = len(book.rows), len(book.items)
+        file.write(text)
+    students = len({row.user_id for book in books for row in book.rows})
+    what = (
+        f"{len(books[0].items)} item{'s' if len(books[0].items) != 1 else ''}"
+        if args.format == "csv"
+        else f"{len(books)} assignment{'s' if len(books) != 1 else ''}"
+    )
     print(
-        f"wrote {students} student{'s' if students != 1 else ''} × "
-        f"{items} item{'s' if items != 1 else ''} to {args.output}"
+        f"wrote {students} student{'s' if students != 1 else ''} × {what} "
+        f"({args.format}) to {args.output}"
     )
     return 0
 
@@ -97,26 +116,4 @@ def _grades_regrade(args: argparse.Namespace, _extra: list[str]) -> int:
         name = terminal_text(total.username)
         print(f"{name}: total {total.old_total:.2f} → {total.new_total:.2f}")
     print(report.summary())
-    return 0
-
-
-def _assignment_list(_args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.runtime import Stride
-    from quiz.scheduling import utc_now
-    from quiz.services.assignments import assignments_for, when
-
-    stride = Stride.open()
-    try:
-        with stride.transaction() as session:
-            summaries = assignments_for(session, CLI_ACTOR, utc_now())
-    finally:
-        stride.close()
-    if not summaries:
-        print("no assignments")
-        return 0
-    for s in summaries:
-        print(
-            f"{s.assignment_id:>4}  {s.mode:<8}  opens {when(s.opens_at)}  due {when(s.due_at)}  "
-            f"{s.items:>3} items  {s.students or 0:>4} students  {terminal_text(s.title)}"
-        )
     return 0

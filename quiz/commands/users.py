@@ -1,9 +1,10 @@
 """``stride user``: accounts for classroom mode (``STRIDE_AUTH=password`` or ``oidc``).
 
-stride user add NAME --role instructor|student [--name "Full Name"] [--email ADDRESS]
+stride user add NAME --role instructor|student [--name "Full Name"] [--email ADDRESS] [--section S]
                 [--password-stdin | --generate-password | --no-password]
                 (default: prompt twice; with STRIDE_AUTH=oidc, no password)
-stride user import ROSTER.csv -o PASSWORDS.csv                one-time passwords to a new file
+stride user import ROSTER.csv -o PASSWORDS.csv   one-time passwords to a new file
+                (columns: username[,display_name][,role][,email][,section])
 stride user list                                              username, role, state
 stride user reset-password NAME [--password-stdin]            a one-time password, printed once
 stride user deactivate NAME | activate NAME
@@ -45,6 +46,9 @@ def add_user_commands(commands: argparse._SubParsersAction) -> None:  # type: ig
         default="",
         help="the person's e-mail address (single sign-on links their school account by it)",
     )
+    add.add_argument(
+        "--section", default="", help="the class section (extensions, the Canvas export)"
+    )
     source = add.add_mutually_exclusive_group()
     source.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
@@ -64,7 +68,8 @@ def add_user_commands(commands: argparse._SubParsersAction) -> None:  # type: ig
 
     roster = sub.add_parser(
         "import",
-        help="create the accounts of a roster CSV (username[,display_name][,role][,email])",
+        help="create the accounts of a roster CSV "
+        "(username[,display_name][,role][,email][,section])",
     )
     roster.add_argument("roster", help="the CSV file; its first row names the columns")
     roster.add_argument(
@@ -155,6 +160,7 @@ def _user_add(args: argparse.Namespace, _extra: list[str]) -> int:
                 display_name=args.display_name,
                 one_time=generated,
                 email=args.email,
+                section=args.section,
             )
     except AccountError as error:
         print(terminal_text(f"stride: {error}; nothing was created"), file=sys.stderr)
@@ -195,7 +201,7 @@ def _user_import(args: argparse.Namespace, _extra: list[str]) -> int:
         return 1
     try:
         with handle, stride.transaction() as session:
-            rows = [(e.username, e.display_name, e.role, e.email) for e in entries]
+            rows = [(e.username, e.display_name, e.role, e.email, e.section) for e in entries]
             created, skipped = create_accounts(session, COMMAND_LINE, rows, utc_now())
             writer = csv.writer(handle)
             writer.writerow(["username", "role", "one_time_password"])

@@ -124,6 +124,7 @@ def create_user(
     display_name: str = "",
     one_time: bool = False,
     email: str = "",
+    section: str = "",
 ) -> Account:
     """Add an account (instructors only). ``one_time``: the password must be changed at the
     next sign-in; ``password`` None: no password (single sign-on only). ``email`` is optional
@@ -154,6 +155,7 @@ def create_user(
         must_change_password=one_time and password is not None,
         active=True,
         email=address,
+        section=section.strip()[:100] or None,
     )
     session.add(user)
     session.flush()
@@ -277,7 +279,8 @@ class CreatedAccount:
 def create_accounts(
     session: Session, actor: Actor, rows: Sequence[Sequence[str]], now: datetime
 ) -> tuple[list[CreatedAccount], list[str]]:
-    """Create ``(username, display_name, role[, email])`` accounts with one-time passwords.
+    """Create ``(username, display_name, role[, email[, section]])`` accounts with one-time
+    passwords.
 
     Usernames that exist already are skipped (their passwords are not touched) and returned
     second. All or nothing: any other error (an e-mail address another account has, too)
@@ -303,6 +306,7 @@ def create_accounts(
             display_name=display_name,
             one_time=True,
             email=rest[0] if rest else "",
+            section=rest[1] if len(rest) > 1 else "",
         )
         created.append(CreatedAccount(name, role, password))
     return created, skipped

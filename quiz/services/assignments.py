@@ -72,7 +72,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, or_, select
@@ -84,18 +84,38 @@ from quiz.exercises.base import DIFFICULTIES, Exercise
 from quiz.exercises.constraints import make_constrained, params_from_json
 from quiz.exercises.registry import FAMILIES, get_family
 from quiz.grading import Grade
-from quiz.scheduling import utc_now
 from quiz.services.access import Actor, PermissionDenied, require_instructor
 from quiz.services.answer_limits import grade_answer
+from quiz.services.term_rules import (
+    LATE_WINDOW_MAX,
+    PHASE_CLOSED,
+    PHASE_LATE,
+    PHASE_UPCOMING,
+    Deadline,
+    Release,
+    answers_visible,
+    assignment_deadline,
+    counts_as_late,
+    deadline,
+    default_release,
+    extensions_for,
+    scores_visible,
+    student_deadline,
+    when,
+)
 from quiz.store.models import (
     ASSIGNMENT_MODES,
     CARD_KIND_EXERCISE,
     MODE_EXAM,
+    RELEASE_ON_DATE,
+    RELEASE_RULES,
     ROLE_STUDENT,
     Assignment,
     AssignmentItem,
     AssignmentMember,
     Card,
+    FormatError,
+    ScoreOverride,
     Submission,
     User,
 )
@@ -118,6 +138,7 @@ STATUS_OPEN = "open"
 STATUS_DUE_SOON = "due soon"
 STATUS_CLOSED = "closed"
 STATUS_DONE = "done"
+STATUS_LATE = "late window"
 
 NOT_GIVEN_TO_YOU = "This assignment does not exist or was not given to you."
 
@@ -188,6 +209,13 @@ class AssignmentSpec:
     items: Sequence[ItemSpec]
     credit_schedule: Sequence[float] = DEFAULT_CREDIT_SCHEDULE
     student_ids: Sequence[int] | None = None
+    late_until: datetime | None = None
+    late_penalty: float = 0.0
+    scores_release: str | None = None
+    """``None``: the mode's default (:func:`~quiz.services.term_rules.default_release`)."""
+    scores_release_at: datetime | None = None
+    answers_release: str | None = None
+    answers_release_at: datetime | None = None
 
 
 # --- results -----------------------------------------------------------------------------------
@@ -214,12 +242,16 @@ class AssignmentSummary:
     done: bool = False
     students: int | None = None
     submissions: int | None = None
+    deadline: Deadline | None = None
+    """The student's time rules (extension, late window); :func:`~quiz.services.term_rules.due_line`
+    says them in words."""
 
 
 @dataclass(frozen=True)
 class AttemptView:
-    """One past answer. Score fields are ``None`` while hidden (an exam before its due time);
-    ``exercise`` is the variant answered, with its worked solution, once feedback is allowed."""
+    """One past answer. Score fields are ``None`` while scores are hidden (the release rule);
+    ``exercise`` is the variant answered, with its worked solution, once answers are released.
+    ``late``: answered inside the late window (the penalty is in ``credit``)."""
 
     attempt_number: int
     submitted_at: datetime
@@ -230,6 +262,7 @@ class AttemptView:
     mistake: str | None
     mistake_description: str | None
     exercise: Exercise | None
+    late: bool = False
 
 
 @dataclass(frozen=True)
@@ -260,9 +293,10 @@ class ItemView:
 class AssignmentView:
     """An assignment opened by a student (or previewed by an instructor, ``preview`` true).
 
-    ``accepting`` says whether answers are accepted now; ``feedback_visible`` whether scores and
-    solutions are shown (homework: always; exam: after ``due_at``). ``score`` is ``None`` while
-    hidden.
+    ``due_at`` and ``max_attempts`` are this student's (an extension applied); ``accepting``
+    says whether answers are accepted now (``late`` when inside the late window, with
+    ``late_penalty`` off); ``scores_visible`` and ``answers_visible`` follow the release rules
+    (:mod:`quiz.services.term_rules`). ``score`` is ``None`` while scores are hidden.
     """
 
     assignment_id: int
@@ -275,11 +309,16 @@ class AssignmentView:
     credit_schedule: tuple[float, ...]
     status: str
     accepting: bool
-    feedback_visible: bool
+    scores_visible: bool
+    answers_visible: bool
     preview: bool
     score: float | None
     max_score: float
     items: tuple[ItemView, ...] = field(default_factory=tuple)
+    deadline: Deadline | None = None
+    release: Release | None = None
+    late: bool = False
+    """Answers now count as late (inside the late window, the penalty taken off)."""
 
 
 @dataclass(frozen=True)
@@ -364,9 +403,9 @@ def attempt_credit(
     return score * schedule[min(attempt_number, len(schedule)) - 1]
 
 
-def feedback_visible(assignment: Assignment, now: datetime) -> bool:
-    """Homework: always. Exam: once ``due_at`` has passed."""
-    return assignment.mode != MODE_EXAM or now > assignment.due_at
+def live_items(assignment: Assignment) -> list[AssignmentItem]:
+    """The items students see and totals count: every item not removed, in order."""
+    return [item for item in assignment.items if item.removed_at is None]
 
 
 def family_title(family_id: str) -> str:
@@ -414,11 +453,6 @@ def instructor_assignment(
     return assignment
 
 
-def when(moment: datetime) -> str:
-    """A datetime as shown in messages: ``2026-11-25 12:00 UTC``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 # --- creating ----------------------------------------------------------------------------------
 
 
@@ -447,6 +481,12 @@ def create_assignment(session: Session, actor: Actor, spec: AssignmentSpec, now:
         created_by=creator.id if creator is not None else None,
         created_at=now,
         updated_at=now,
+        late_until=spec.late_until,
+        late_penalty=float(spec.late_penalty) if spec.late_until is not None else 0.0,
+        scores_release=spec.scores_release or default_release(spec.mode),
+        scores_release_at=spec.scores_release_at,
+        answers_release=spec.answers_release or default_release(spec.mode),
+        answers_release_at=spec.answers_release_at,
     )
     position = 0
     for item in spec.items:
@@ -479,69 +519,28 @@ def create_assignment(session: Session, actor: Actor, spec: AssignmentSpec, now:
     return assignment.id
 
 
-def delete_assignment(session: Session, actor: Actor, assignment_id: int) -> None:
-    """Delete an assignment with its items, members and submissions (instructors only)."""
-    assignment = instructor_assignment(session, actor, assignment_id, "delete assignments")
-    session.delete(assignment)
-    session.flush()
-
-
-def update_assignment_times(
-    session: Session,
-    actor: Actor,
-    assignment_id: int,
-    opens_at: datetime,
-    due_at: datetime,
-    now: datetime | None = None,
-) -> None:
-    """Move an assignment's opening and due times, e.g. to extend a deadline (instructors only).
-
-    Recorded submissions are kept as they are. The same time rules as creating apply
-    (:class:`AssignmentSpecError`).
-    """
-    assignment = instructor_assignment(session, actor, assignment_id, "change assignments")
-    problems = _time_problems(opens_at, due_at)
-    if problems:
-        raise AssignmentSpecError(problems)
-    assignment.opens_at = opens_at
-    assignment.due_at = due_at
-    assignment.updated_at = now or utc_now()
-    session.flush()
-
-
 def _spec_problems(session: Session, spec: AssignmentSpec) -> list[str]:
-    problems: list[str] = []
-    title = spec.title.strip() if isinstance(spec.title, str) else ""
-    if not title:
-        problems.append("The title is empty: give the assignment a title.")
-    elif len(title) > MAX_TITLE_CHARS:
-        problems.append(
-            f"The title is {len(title)} characters long; at most {MAX_TITLE_CHARS} are allowed."
-        )
-    if isinstance(spec.instructions, str):  # shown as card text is: the same size limits
-        problems += [
-            f"{problem.message[0].upper()}{problem.message[1:]}."
-            for problem in side_problems("the instructions text", spec.instructions, 0)
-        ]
+    problems = title_problems(spec.title)
+    if isinstance(spec.instructions, str):
+        problems += instructions_problems(spec.instructions)
     if spec.mode not in ASSIGNMENT_MODES:
         problems.append(f"The mode must be 'homework' or 'exam'; got {spec.mode!r}.")
-    problems += _time_problems(spec.opens_at, spec.due_at)
-    if not _whole_in(spec.max_attempts, 1, MAX_ATTEMPTS):
-        problems.append(
-            f"Attempts per problem must be a whole number from 1 to {MAX_ATTEMPTS}; "
-            f"got {spec.max_attempts!r}."
-        )
-    problems += _schedule_problems(spec.credit_schedule)
+    problems += time_problems(spec.opens_at, spec.due_at)
+    problems += late_problems(spec.due_at, spec.late_until, spec.late_penalty)
+    problems += release_problems("scores", spec.scores_release, spec.scores_release_at)
+    problems += release_problems("answers", spec.answers_release, spec.answers_release_at)
+    problems += attempts_problems(spec.max_attempts)
+    problems += schedule_problems(spec.credit_schedule)
     if not spec.items:
         problems.append("The assignment has no problems: add at least one item.")
     for number, item in enumerate(spec.items, start=1):
-        problems += [f"Item {number}: {p}" for p in _item_problems(session, item)]
+        problems += [f"Item {number}: {p}" for p in item_problems(session, item)]
     if spec.student_ids is not None:
         problems += _member_problems(session, spec.student_ids)
     return problems
 
 
-def _time_problems(opens_at: Any, due_at: Any) -> list[str]:
+def time_problems(opens_at: Any, due_at: Any) -> list[str]:
     problems = []
     for name, value in (("opening time", opens_at), ("due time", due_at)):
         if not isinstance(value, datetime):
@@ -558,7 +557,78 @@ def _time_problems(opens_at: Any, due_at: Any) -> list[str]:
     return problems
 
 
-def _schedule_problems(schedule: Sequence[float]) -> list[str]:
+def attempts_problems(attempts: Any) -> list[str]:
+    """What is wrong with the number of attempts per item (a whole number, 1–20)."""
+    if _whole_in(attempts, 1, MAX_ATTEMPTS):
+        return []
+    return [
+        f"Attempts per problem must be a whole number from 1 to {MAX_ATTEMPTS}; got {attempts!r}."
+    ]
+
+
+def title_problems(title: Any) -> list[str]:
+    """What is wrong with an assignment's title (it is stored stripped)."""
+    text = title.strip() if isinstance(title, str) else ""
+    if not text:
+        return ["The title is empty: give the assignment a title."]
+    if len(text) > MAX_TITLE_CHARS:
+        return [f"The title is {len(text)} characters long; at most {MAX_TITLE_CHARS} are allowed."]
+    return []
+
+
+def instructions_problems(instructions: Any) -> list[str]:
+    """What is wrong with the instructions: shown as card text is, with the same limits."""
+    if not isinstance(instructions, str):
+        return ["The instructions must be text."]
+    return [
+        f"{problem.message[0].upper()}{problem.message[1:]}."
+        for problem in side_problems("the instructions text", instructions, 0)
+    ]
+
+
+def late_problems(due_at: Any, late_until: Any, penalty: Any) -> list[str]:
+    """What is wrong with a late window ending ``late_until`` with ``penalty`` off (0–1). The
+    penalty is checked without a window too (it still applies to answers made late before)."""
+    if not (_is_number(penalty) and 0 <= penalty <= 1):
+        return [
+            f"The late penalty must be a fraction from 0 to 1 (0.2 = 20 % off); got {penalty!r}."
+        ]
+    if late_until is None:
+        return []
+    if not isinstance(late_until, datetime) or late_until.utcoffset() is None:
+        return [
+            "The end of the late window must be a timezone-aware date and time; "
+            f"got {late_until!r}."
+        ]
+    problems = []
+    if isinstance(due_at, datetime) and due_at.utcoffset() is not None:
+        if late_until <= due_at:
+            problems.append(
+                f"The late window must end after the due time ({when(due_at)}); "
+                f"it ends {when(late_until)}."
+            )
+        elif late_until - due_at > LATE_WINDOW_MAX:
+            problems.append(
+                f"The late window may last at most {LATE_WINDOW_MAX.days} days after the due "
+                f"time; it ends {when(late_until)}."
+            )
+    return problems
+
+
+def release_problems(what: str, rule: Any, release_at: Any) -> list[str]:
+    """What is wrong with the release rule of ``what`` (``scores`` or ``answers``)."""
+    if rule is None:
+        return []
+    if rule not in RELEASE_RULES:
+        return [f"The {what} release must be one of {', '.join(RELEASE_RULES)}; got {rule!r}."]
+    if rule == RELEASE_ON_DATE and (
+        not isinstance(release_at, datetime) or release_at.utcoffset() is None
+    ):
+        return [f"The {what} release is on a date: give that date and time (with a time zone)."]
+    return []
+
+
+def schedule_problems(schedule: Sequence[float]) -> list[str]:
     values = list(schedule)
     if not values:
         return ["The credit schedule is empty: give the credit of attempt 1 at least (e.g. 1)."]
@@ -578,7 +648,7 @@ def _schedule_problems(schedule: Sequence[float]) -> list[str]:
     return problems
 
 
-def _item_problems(session: Session, item: ItemSpec) -> list[str]:
+def item_problems(session: Session, item: ItemSpec) -> list[str]:
     problems = []
     if not _whole_in(item.count, 1, MAX_COPIES):
         problems.append(
@@ -648,19 +718,23 @@ class _Progress:
     any_correct: bool = False
 
 
-def status_of(assignment: Assignment, now: datetime, done: bool = False) -> str:
-    """``upcoming`` / ``closed`` / ``done`` / ``due soon`` / ``open`` (see the module rules)."""
-    if now < assignment.opens_at:
+def status_of(rules: Deadline, now: datetime, done: bool = False) -> str:
+    """``upcoming`` / ``closed`` / ``done`` / ``late window`` / ``due soon`` / ``open`` for a
+    student with ``rules`` (see the module rules)."""
+    phase = rules.phase(now)
+    if phase == PHASE_UPCOMING:
         return STATUS_UPCOMING
-    if now > assignment.due_at:
+    if phase == PHASE_CLOSED:
         return STATUS_CLOSED
     if done:
         return STATUS_DONE
-    return STATUS_DUE_SOON if assignment.due_at - now <= DUE_SOON else STATUS_OPEN
+    if phase == PHASE_LATE:
+        return STATUS_LATE
+    return STATUS_DUE_SOON if rules.due_at - now <= DUE_SOON else STATUS_OPEN
 
 
-def _item_finished(assignment: Assignment, progress: _Progress, reveal: bool) -> bool:
-    out_of_attempts = progress.used >= assignment.max_attempts
+def _item_finished(rules: Deadline, progress: _Progress, reveal: bool) -> bool:
+    out_of_attempts = progress.used >= rules.max_attempts
     return out_of_attempts or (reveal and progress.any_correct)
 
 
@@ -687,33 +761,55 @@ def assignments_for(session: Session, actor: Actor, now: datetime) -> list[Assig
     ids = [a.id for a in assignments]
     items_by_assignment: dict[int, list[AssignmentItem]] = {i: [] for i in ids}
     for item in session.scalars(
-        select(AssignmentItem).where(AssignmentItem.assignment_id.in_(ids))
+        select(AssignmentItem).where(
+            AssignmentItem.assignment_id.in_(ids), AssignmentItem.removed_at.is_(None)
+        )
     ):
         items_by_assignment[item.assignment_id].append(item)
     progress = _progress(session, actor.user_id, ids)
+    student = session.get(User, actor.user_id)
+    extensions = extensions_for(session, student, ids) if student is not None else {}
+    overrides = _overrides(session, actor.user_id, ids)
     summaries = []
     for assignment in assignments:
         items = items_by_assignment[assignment.id]
-        reveal = feedback_visible(assignment, now)
+        rules = deadline(assignment, extensions.get(assignment.id))
+        reveal = scores_visible(assignment, rules, now)
         done = bool(items) and all(
-            _item_finished(assignment, progress.get(i.id, _Progress()), reveal) for i in items
+            _item_finished(rules, progress.get(i.id, _Progress()), reveal) for i in items
         )
-        score = sum(progress.get(i.id, _Progress()).best_credit * i.points for i in items)
+        score = sum(
+            overrides.get(i.id, progress.get(i.id, _Progress()).best_credit * i.points)
+            for i in items
+        )
         summaries.append(
             AssignmentSummary(
                 assignment_id=assignment.id,
                 title=assignment.title,
                 mode=assignment.mode,
                 opens_at=assignment.opens_at,
-                due_at=assignment.due_at,
-                status=status_of(assignment, now, done),
+                due_at=rules.due_at,
+                status=status_of(rules, now, done),
                 items=len(items),
                 max_score=sum(i.points for i in items),
                 score=score if reveal else None,
                 done=done,
+                deadline=rules,
             )
         )
     return summaries
+
+
+def _overrides(session: Session, user_id: int, assignment_ids: list[int]) -> dict[int, float]:
+    """Per item id, the points an instructor set for ``user_id`` (overrides, one query)."""
+    return dict(
+        session.execute(  # type: ignore[arg-type]
+            select(ScoreOverride.item_id, ScoreOverride.points).where(
+                ScoreOverride.user_id == user_id,
+                ScoreOverride.assignment_id.in_(assignment_ids),
+            )
+        ).all()
+    )
 
 
 def _progress(session: Session, user_id: int, assignment_ids: list[int]) -> dict[int, _Progress]:
@@ -743,7 +839,9 @@ def _instructor_summaries(session: Session, now: datetime) -> list[AssignmentSum
                 AssignmentItem.assignment_id,
                 func.count(AssignmentItem.id),
                 func.sum(AssignmentItem.points),
-            ).group_by(AssignmentItem.assignment_id)
+            )
+            .where(AssignmentItem.removed_at.is_(None))
+            .group_by(AssignmentItem.assignment_id)
         )
     }
     submissions = dict(
@@ -770,7 +868,7 @@ def _instructor_summaries(session: Session, now: datetime) -> list[AssignmentSum
             mode=a.mode,
             opens_at=a.opens_at,
             due_at=a.due_at,
-            status=status_of(a, now),
+            status=status_of(assignment_deadline(a), now),
             items=items.get(a.id, (0, 0.0))[0],
             max_score=items.get(a.id, (0, 0.0))[1],
             students=int(all_students or 0) if a.for_all_students else int(members.get(a.id, 0)),
@@ -797,39 +895,67 @@ def open_assignment(
             raise AssignmentNotOpenError(
                 f"This assignment opens at {when(assignment.opens_at)}; come back then."
             )
-    reveal = feedback_visible(assignment, now)
+    if actor.is_instructor:
+        rules = assignment_deadline(assignment)
+    else:
+        rules = student_deadline(session, assignment, actor.user_id)
+    shown = Shown(scores_visible(assignment, rules, now), answers_visible(assignment, rules, now))
     schedule = parse_credit_schedule(assignment.credit_schedule)
-    submissions: dict[int, list[Submission]] = {item.id: [] for item in assignment.items}
+    items = live_items(assignment)
+    submissions: dict[int, list[Submission]] = {item.id: [] for item in items}
     for submission in session.scalars(
         select(Submission)
         .where(Submission.assignment_id == assignment.id, Submission.user_id == actor.user_id)
         .order_by(Submission.item_id, Submission.attempt_number)
     ):
         submissions.setdefault(submission.item_id, []).append(submission)
+    overrides = _overrides(session, actor.user_id, [assignment.id])
     secret = session_secret(session)
     views = tuple(
-        _item_view(assignment, item, actor.user_id, submissions[item.id], reveal, secret)
-        for item in assignment.items
+        _item_view(
+            assignment,
+            item,
+            actor.user_id,
+            submissions[item.id],
+            rules,
+            shown,
+            secret,
+            overrides.get(item.id),
+        )
+        for item in items
     )
-    done = bool(views) and all(v.attempts_left == 0 or (reveal and bool(v.correct)) for v in views)
-    accepting = assignment.opens_at <= now <= assignment.due_at
+    done = bool(views) and all(
+        v.attempts_left == 0 or (shown.scores and bool(v.correct)) for v in views
+    )
     return AssignmentView(
         assignment_id=assignment.id,
         title=assignment.title,
         instructions=assignment.instructions,
         mode=assignment.mode,
         opens_at=assignment.opens_at,
-        due_at=assignment.due_at,
-        max_attempts=assignment.max_attempts,
+        due_at=rules.due_at,
+        max_attempts=rules.max_attempts,
         credit_schedule=schedule,
-        status=status_of(assignment, now, done),
-        accepting=accepting,
-        feedback_visible=reveal,
+        status=status_of(rules, now, done),
+        accepting=rules.accepting(now),
+        scores_visible=shown.scores,
+        answers_visible=shown.answers,
         preview=actor.is_instructor,
-        score=sum(v.points_earned or 0.0 for v in views) if reveal else None,
-        max_score=sum(item.points for item in assignment.items),
+        score=sum(v.points_earned or 0.0 for v in views) if shown.scores else None,
+        max_score=sum(item.points for item in items),
         items=views,
+        deadline=rules,
+        release=Release.of(assignment),
+        late=rules.phase(now) == PHASE_LATE,
     )
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a student sees now: their scores, and correct answers with worked solutions."""
+
+    scores: bool
+    answers: bool
 
 
 def _item_view(
@@ -837,13 +963,18 @@ def _item_view(
     item: AssignmentItem,
     user_id: int,
     submissions: list[Submission],
-    reveal: bool,
+    rules: Deadline,
+    shown: Shown,
     secret: bytes,
+    override: float | None = None,
 ) -> ItemView:
     used = len(submissions)
-    left = max(assignment.max_attempts - used, 0)
+    left = max(rules.max_attempts - used, 0)
     shown_attempt = used + 1 if left else max(used, 1)
     best = max((s.credit for s in submissions), default=0.0)
+    if override is not None:  # an instructor's score for this item replaces the computed one
+        best = override / item.points if item.points else 0.0
+    reveal = shown.scores
     attempts = tuple(
         AttemptView(
             attempt_number=s.attempt_number,
@@ -854,7 +985,8 @@ def _item_view(
             correct=s.correct if reveal else None,
             mistake=s.mistake if reveal else None,
             mistake_description=mistake_description(item.family, s.mistake) if reveal else None,
-            exercise=regenerate(item, s.seed) if reveal else None,
+            exercise=regenerate(item, s.seed) if shown.answers else None,
+            late=counts_as_late(s.late, s.created_at, rules),
         )
         for s in submissions
     )
@@ -898,20 +1030,21 @@ def submit_assignment_answer(
     """
     assignment = student_assignment(session, actor, assignment_id)
     item = session.get(AssignmentItem, item_id)
-    if item is None or item.assignment_id != assignment.id:
+    if item is None or item.assignment_id != assignment.id or item.removed_at is not None:
         raise ItemNotInAssignment("That problem is not part of this assignment.")
-    if now < assignment.opens_at:
+    rules = student_deadline(session, assignment, actor.user_id)
+    phase = rules.phase(now)
+    if phase == PHASE_UPCOMING:
         raise SubmissionRefused(
             f"The assignment opens at {when(assignment.opens_at)}; "
             "submissions are not accepted yet."
         )
-    if now > assignment.due_at:
+    if phase == PHASE_CLOSED:
         raise SubmissionRefused(
-            f"The assignment closed at {when(assignment.due_at)}; "
-            "submissions are no longer accepted."
+            f"The assignment closed at {when(rules.closes_at)}; submissions are no longer accepted."
         )
     used, best = attempts_so_far(session, item.id, actor.user_id)
-    limit = assignment.max_attempts
+    limit = rules.max_attempts
     if used >= limit:
         raise SubmissionRefused(
             f"You have used all {limit} attempt{'s' if limit != 1 else ''} at problem "
@@ -922,6 +1055,15 @@ def submit_assignment_answer(
     exercise = variant(item, assignment.mode, actor.user_id, attempt_number, secret)
     grade = grade_answer(get_family(item.family), exercise, raw_answer)
     if grade.format_error is not None:
+        session.add(
+            FormatError(
+                assignment_id=assignment.id,
+                item_id=item.id,
+                user_id=actor.user_id,
+                answer=raw_answer[:200],
+                created_at=now,
+            )
+        )
         return SubmissionResult(
             recorded=False,
             message=grade.format_error,
@@ -930,7 +1072,9 @@ def submit_assignment_answer(
             grade=grade,
         )
     schedule = parse_credit_schedule(assignment.credit_schedule)
+    late = phase == PHASE_LATE
     credit = attempt_credit(assignment.mode, schedule, attempt_number, grade.score)
+    credit *= rules.credit_factor(now)
     submission = Submission(
         assignment_id=assignment.id,
         item_id=item.id,
@@ -944,6 +1088,7 @@ def submit_assignment_answer(
         mistake=grade.mistake,
         duration_ms=duration_ms,
         created_at=now,
+        late=late,
     )
     try:
         with session.begin_nested():
@@ -955,7 +1100,9 @@ def submit_assignment_answer(
         ) from None
     left = limit - attempt_number
     counted = f"attempt {attempt_number} of {limit}"
-    if assignment.mode == MODE_EXAM:
+    if late:
+        counted += f", late ({rules.late_penalty:.0%} off)" if rules.late_penalty else ", late"
+    if not scores_visible(assignment, rules, now):
         return SubmissionResult(
             recorded=True,
             message=f"Answer recorded, {counted}.",

@@ -1,10 +1,11 @@
 """Class rosters: a CSV file of accounts to create (``stride user import roster.csv``).
 
 The first row names the columns: ``username`` is required; ``display_name`` (or ``name``),
-``role`` (``student`` or ``instructor``; default ``student``) and ``email`` (or ``e-mail``: the
-address single sign-on links the account by; may be empty) are optional; other columns are
-ignored. Every problem is reported with its line, and nothing is created unless the whole file
-is valid.
+``role`` (``student`` or ``instructor``; default ``student``), ``email`` (or ``e-mail``: the
+address single sign-on links the account by, and the Moodle and Canvas exports use; may be empty)
+and ``section`` (the class section: extensions per section, the Canvas export's Section column;
+at most 100 characters) are optional; other columns are ignored. Every problem is reported with
+its line, and nothing is created unless the whole file is valid.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ MAX_ROSTER_BYTES = 1_000_000
 MAX_ROSTER_ROWS = 10_000
 DISPLAY_NAME_COLUMNS = ("display_name", "name", "full_name")
 EMAIL_COLUMNS = ("email", "e-mail", "email_address")
+SECTION_COLUMNS = ("section", "class_section", "group")
+MAX_SECTION = 100
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class RosterEntry:
     role: str
     email: str = ""
     """Lower-case, or empty when the roster gives none."""
+    section: str = ""
 
 
 class RosterError(ValueError):
@@ -81,6 +85,7 @@ def _entries(header: list[str], rows: list[tuple[int, list[str]]]) -> list[Roste
     column = {name: index for index, name in reversed(list(enumerate(header)))}
     name_column = next((column[c] for c in DISPLAY_NAME_COLUMNS if c in column), None)
     email_column = next((column[c] for c in EMAIL_COLUMNS if c in column), None)
+    section_column = next((column[c] for c in SECTION_COLUMNS if c in column), None)
     entries: list[RosterEntry] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
@@ -114,7 +119,10 @@ def _entries(header: list[str], rows: list[tuple[int, list[str]]]) -> list[Roste
             problems.append(f"line {number}: {email!r} is already on line {seen_emails[email]}")
         elif email:
             seen_emails[email] = number
-        entries.append(RosterEntry(number, username, display_name, role, email))
+        section = cell(section_column)
+        if len(section) > MAX_SECTION:
+            problems.append(f"line {number}: the section is over {MAX_SECTION} characters")
+        entries.append(RosterEntry(number, username, display_name, role, email, section))
     if problems:
         raise RosterError(problems)
     if not entries:

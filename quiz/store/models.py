@@ -48,6 +48,15 @@ MODE_HOMEWORK = "homework"
 MODE_EXAM = "exam"
 ASSIGNMENT_MODES = (MODE_HOMEWORK, MODE_EXAM)
 
+RELEASE_IMMEDIATELY = "immediately"
+RELEASE_AFTER_DUE = "after_due"
+RELEASE_ON_DATE = "on_date"
+RELEASE_BY_HAND = "by_hand"
+RELEASE_RULES = (RELEASE_IMMEDIATELY, RELEASE_AFTER_DUE, RELEASE_ON_DATE, RELEASE_BY_HAND)
+"""When students see their scores (and, separately, correct answers and worked solutions):
+at once, once their due time has passed, from ``*_release_at`` on, or when an instructor
+releases them (which sets ``*_release_at``). See ``docs/assignment-rules.md``."""
+
 CLIENT_TOKEN_LENGTH = 64
 """Longest idempotency key a page may send with an answer (see ``quiz.services.idempotency``)."""
 
@@ -79,6 +88,9 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     """Lower-case; set by an instructor (or a first single sign-on) and unique when set. Single
     sign-on links a school account to the Stride account with its (verified) address."""
+    section: Mapped[str | None] = mapped_column(String(100))
+    """The class section (a roster's ``section`` column): extensions can be given per section,
+    and the Canvas export fills its Section column from it."""
 
 
 class UserIdentity(Base):
@@ -341,6 +353,19 @@ class Assignment(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    late_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """End of the late window (None: no late answers); an answer after a student's due time
+    and up to this time is accepted with ``late_penalty`` taken off its credit."""
+    late_penalty: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    """Fraction of a late attempt's credit taken off (0.2: 20 % off)."""
+    scores_release: Mapped[str] = mapped_column(
+        String(20), default=RELEASE_IMMEDIATELY, server_default=RELEASE_IMMEDIATELY
+    )
+    scores_release_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answers_release: Mapped[str] = mapped_column(
+        String(20), default=RELEASE_IMMEDIATELY, server_default=RELEASE_IMMEDIATELY
+    )
+    answers_release_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     items: Mapped[list[AssignmentItem]] = relationship(
         back_populates="assignment",
@@ -369,6 +394,9 @@ class AssignmentItem(Base):
     params: Mapped[str | None] = mapped_column(Text)
     card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id", ondelete="SET NULL"))
     points: Mapped[float] = mapped_column(Float)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Set when an instructor removes the item: it leaves the students' view and the totals,
+    its submissions are kept, and restoring it (clearing this) brings them back."""
 
     assignment: Mapped[Assignment] = relationship(back_populates="items")
 
@@ -412,3 +440,108 @@ class Submission(Base):
     mistake: Mapped[str | None] = mapped_column(String(50))
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    """Submitted after the student's due time, inside the late window: ``credit`` has the
+    assignment's late penalty taken off (and a regrade takes off the penalty then in force)."""
+
+
+class AssignmentExtension(Base):
+    """A later due time (and extra attempts per item) for one student or one section.
+
+    Exactly one of ``user_id`` and ``section`` is set. A student's own extension wins over their
+    section's; the assignment's late window and penalty still apply after the extended due time.
+    """
+
+    __tablename__ = "assignment_extensions"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "user_id"),
+        UniqueConstraint("assignment_id", "section"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    section: Mapped[str | None] = mapped_column(String(100))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    extra_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ScoreOverride(Base):
+    """An instructor's score for one student's item, replacing the computed one (with a reason).
+
+    Every change, including removing an override, is also in :class:`AssignmentAudit`."""
+
+    __tablename__ = "score_overrides"
+    __table_args__ = (UniqueConstraint("item_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("assignment_items.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    points: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AssignmentAudit(Base):
+    """What an instructor changed in an assignment, and when: edits, extensions, releases,
+    overrides (``old`` → ``new``, with the reason), regrades. Append-only; the gradebook shows
+    it."""
+
+    __tablename__ = "assignment_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    """The username at the time (kept when the account is deleted)."""
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    action: Mapped[str] = mapped_column(String(50))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    """Whom or what it concerns: a username, a section, an item ("item 3")."""
+    old: Mapped[str] = mapped_column(Text, default="")
+    new: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class FormatError(Base):
+    """An assignment answer the grader could not read (no attempt used): counted so that the
+    gradebook can point at items whose answer format confuses students. ``answer`` keeps the
+    first 200 characters of what was typed."""
+
+    __tablename__ = "assignment_format_errors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("assignment_items.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    answer: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AssignmentArchive(Base):
+    """What a deleted assignment held, kept as JSON (its settings, items, submissions,
+    extensions, overrides and audit log): deleting an assignment with submissions keeps this
+    export in the database, so a backup holds it (``stride assignment delete -o`` also writes it
+    to a file)."""
+
+    __tablename__ = "assignment_archives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(Integer)
+    """The deleted assignment's id (no foreign key: the row is gone)."""
+    title: Mapped[str] = mapped_column(String(500))
+    deleted_by: Mapped[str] = mapped_column(String(100))
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    export: Mapped[str] = mapped_column(Text)

@@ -25,6 +25,7 @@ from quiz.services.assignments import (
     SubmissionRefused,
     submit_assignment_answer,
 )
+from quiz.services.term_rules import due_line, release_note
 from quiz.store.models import MODE_EXAM
 from quiz.ui.exercise_view import answer_input, answer_mode, show_grade, show_prompt, show_solution
 from quiz.ui.session import current_actor
@@ -50,9 +51,10 @@ def open_in_page(assignment_id: int | None) -> None:
 def show_assignment(view: AssignmentView) -> None:
     """The header, the rules in one line, and every item."""
     st.title(escape_markdown(view.title))  # a title is shown literally: no links, images, HTML
+    due = due_line(view.deadline, local_time) if view.deadline else f"due {local_time(view.due_at)}"
     facts = [
         f"{view.mode.capitalize()}",
-        f"due {local_time(view.due_at)}",
+        due,
         f"{view.max_attempts} attempt{'s' if view.max_attempts != 1 else ''} per problem",
     ]
     if view.mode == MODE_EXAM:
@@ -69,8 +71,16 @@ def show_assignment(view: AssignmentView) -> None:
         show_user_markdown(view.instructions)
     if view.score is not None:
         st.metric("Your score", f"{view.score:g} / {view.max_score:g}")
-    elif view.mode == MODE_EXAM:
-        st.caption(f"Scores and solutions appear after {local_time(view.due_at)}.")
+    if view.release is not None and (
+        note := release_note(view.release, view.scores_visible, view.answers_visible, local_time)
+    ):
+        st.caption(note)
+    if view.late and not view.preview:
+        penalty = view.deadline.late_penalty if view.deadline else 0.0
+        off = f": {penalty:.0%} is taken off the credit of each answer" if penalty else ""
+        st.warning(
+            f"The due time has passed; answers now count as late{off}.", icon=":material/schedule:"
+        )
     if not view.accepting and not view.preview:
         st.warning("This assignment is closed: answers are no longer accepted.")
     for item in view.items:
@@ -89,7 +99,7 @@ def _show_item(view: AssignmentView, item: ItemView) -> None:
     flash = st.session_state.get(FLASH_KEY, {}).pop(item.item_id, None)
     if flash is not None:
         _show_flash(*flash)
-    finished = item.attempts_left == 0 or (view.feedback_visible and bool(item.correct))
+    finished = item.attempts_left == 0 or (view.scores_visible and bool(item.correct))
     if finished:
         if item.correct:
             st.success("Done.", icon=":material/task_alt:")
@@ -168,10 +178,11 @@ def _show_attempts(view: AssignmentView, item: ItemView) -> None:
 
 def _show_attempt(view: AssignmentView, item: ItemView, attempt: AttemptView) -> None:
     when = local_time(attempt.submitted_at)
-    st.markdown(f"**Attempt {attempt.attempt_number}** · {when}")
+    late = " · late" if attempt.late else ""
+    st.markdown(f"**Attempt {attempt.attempt_number}** · {when}{late}")
     st.code(attempt.raw_answer or "(empty)", language=None)
     if attempt.score is None:
-        st.caption("Recorded. The score appears when the assignment closes.")
+        st.caption("Recorded. The score appears when scores are released.")
         return
     credit = f", credit {attempt.credit:.0%}" if attempt.credit is not None else ""
     verdict = "correct" if attempt.correct else "not correct"

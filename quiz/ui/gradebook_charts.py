@@ -6,44 +6,70 @@ them).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-import numpy as np
 import plotly.graph_objects as go
 
+from quiz.services.gradebook import histogram_bins, number_text
 from quiz.ui.figures import Spec, as_figure
 
 BAR_COLOUR = "#1c7ed6"
+MARGIN = {"l": 40, "r": 10, "t": 40, "b": 40}
+
+
+def _counted(amount: str, word: str) -> str:
+    """``1 point``, ``0 points``, ``2.5–5 points``."""
+    return f"{amount} {word}{'' if amount == '1' else 's'}"
 
 
 def totals_histogram(totals: Sequence[float], max_total: float) -> go.Figure:
-    """How many students reached each total, in up to 10 equal bins from 0 to ``max_total``.
+    """How many students reached each total, over the whole possible range 0 … ``max_total``
+    in the bins of :func:`~quiz.services.gradebook.histogram_bins`: a bar per whole score up to
+    10 points, else ten equal bins.
 
-    Bin ``i`` covers ``[i·w, (i+1)·w)`` with ``w = max_total / bins``; the last bin includes
-    ``max_total`` itself. Every bar's label is unique (``"0–2"``, ``"2–4"``, …).
+    A bin holds its left edge, and the last one also ``max_total`` itself: a perfect score is
+    counted in the last bar, not past the range. The bars are counted here (not by Plotly), so
+    the spec says exactly what is drawn.
     """
-    bins = max(1, min(10, int(np.ceil(max_total)) if max_total > 0 else 1))
-    width = max_total / bins if max_total > 0 else 1.0
+    start, size = histogram_bins(max_total)
+    bins = max(1, math.ceil((max_total - start) / size - 1e-9))
     counts = [0] * bins
     for total in totals:
-        counts[min(int(total // width), bins - 1)] += 1
-    labels = [f"{_fmt(i * width)}–{_fmt((i + 1) * width)}" for i in range(bins)]
+        counts[min(bins - 1, max(0, math.floor((float(total) - start) / size + 1e-9)))] += 1
+    edges = [start + i * size for i in range(bins + 1)]
+    whole = start < 0  # a bar per whole score, centred on it
+    ranges = [
+        number_text(low + size / 2) if whole else f"{number_text(low)}–{number_text(low + size)}"
+        for low in edges[:-1]
+    ]
     bar = {
         "type": "bar",
-        "x": labels,
+        "x": [low + size / 2 for low in edges[:-1]],
         "y": counts,
+        "width": 0.95 * size,
         "marker": {"color": BAR_COLOUR},
-        "hovertemplate": "%{x} points: %{y} students<extra></extra>",
+        "hovertext": [
+            f"{_counted(points, 'point')}: {_counted(str(count), 'student')}"
+            for points, count in zip(ranges, counts, strict=True)
+        ],
+        "hovertemplate": "%{hovertext}<extra></extra>",
     }
-    y_axis: Spec = {"title": {"text": "students"}}
-    if max(counts, default=0) <= 10:
+    x_axis: Spec = {"title": {"text": "points"}, "range": [edges[0], edges[-1]]}
+    if whole:
+        x_axis |= {"tick0": 0, "dtick": 1}
+    else:
+        ticks = edges[:: 2 if bins > 6 and bins % 2 == 0 else 1]  # 0 and the maximum included
+        x_axis |= {"tickvals": ticks, "ticktext": [number_text(edge) for edge in ticks]}
+    y_axis: Spec = {"title": {"text": "students"}, "rangemode": "tozero"}
+    if max(counts) <= 10:
         y_axis["dtick"] = 1  # else Plotly picks the ticks
     layout = {
-        "title": {"text": "Totals"},
-        "xaxis": {"title": {"text": "points"}},
+        "title": {"text": f"Totals (0–{number_text(max_total)} points)"},
+        "xaxis": x_axis,
         "yaxis": y_axis,
         "height": 300,
-        "margin": {"l": 40, "r": 10, "t": 40, "b": 40},
+        "margin": MARGIN | {"r": 30},  # room for the last tick's label, max_total
     }
     return as_figure({"data": [bar], "layout": layout})
 
@@ -61,10 +87,6 @@ def item_means_chart(labels: Sequence[str], means: Sequence[float | None]) -> go
         "title": {"text": "Mean score per problem"},
         "yaxis": {"range": [0, 100], "ticksuffix": "%"},
         "height": 300,
-        "margin": {"l": 40, "r": 10, "t": 40, "b": 40},
+        "margin": MARGIN,
     }
     return as_figure({"data": [bar], "layout": layout})
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")

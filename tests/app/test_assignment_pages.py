@@ -160,9 +160,9 @@ def test_an_exam_answer_is_recorded_without_a_verdict(
     next(b for b in at.button if b.label == "Submit").click().run()
     texts = _texts(at)
     assert "Answer recorded, attempt 1 of 3." in texts
-    assert not at.success and not at.metric  # no verdict, no score before the due time
-    assert "Score 100%" not in texts and "The score appears when the assignment closes" in texts
-    assert "Scores and solutions appear after" in texts
+    assert not at.success and not at.metric  # no verdict, no score: an exam hides them
+    assert "Score 100%" not in texts and "The score appears when scores are released" in texts
+    assert "Scores and worked solutions are shown when released by hand (not yet)." in texts
 
 
 def test_a_student_cannot_open_an_assignment_not_given_to_them(

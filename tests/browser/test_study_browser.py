@@ -59,7 +59,7 @@ def test_reveal_rate_with_the_keyboard_and_reload(
     expect(metrics.nth(1)).to_have_text("1")  # Learning
 
 
-EXERCISE_CAPTION = re.compile(r"([a-z-]+) seed (\d+), difficulty (\d)")
+EXERCISE_CAPTION = re.compile(r"([a-z0-9-]+) seed (\d+), difficulty (\d)")
 
 
 @pytest.mark.parametrize("app_env", [{"STRIDE_NEW_CARDS_PER_DAY": "1000"}])

@@ -21,12 +21,11 @@ from quiz.services.assignments import (
     SubmissionRefused,
     assignments_for,
     create_assignment,
-    delete_assignment,
     open_assignment,
     submit_assignment_answer,
-    update_assignment_times,
 )
 from quiz.services.gradebook import gradebook, regrade, submission_history
+from quiz.services.term_admin import AssignmentEdit, delete_assignment, edit_assignment
 from quiz.store.models import (
     MODE_HOMEWORK,
     ROLE_INSTRUCTOR,
@@ -111,10 +110,14 @@ def test_a_student_cannot_create_delete_or_reschedule(stride: Stride, klass: Cla
     assert _refused(stride, lambda s: create_assignment(s, alice, SPEC, NOON)) == (
         "Only instructors can create assignments."
     )
-    assert "Only instructors" in _refused(stride, lambda s: delete_assignment(s, alice, klass.mine))
+    assert "Only instructors" in _refused(
+        stride, lambda s: delete_assignment(s, alice, klass.mine, NOON, confirm_title="x")
+    )
     message = _refused(
         stride,
-        lambda s: update_assignment_times(s, alice, klass.mine, NOON, DUE + timedelta(days=9)),
+        lambda s: edit_assignment(
+            s, alice, klass.mine, AssignmentEdit(due_at=DUE + timedelta(days=9)), NOON
+        ),
     )
     assert message == "Only instructors can change assignments."
     assert _counts(stride) == (2, 1)

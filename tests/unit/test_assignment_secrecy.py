@@ -38,6 +38,7 @@ from quiz.store.models import (
     CARD_KIND_EXERCISE,
     MODE_EXAM,
     MODE_HOMEWORK,
+    RELEASE_AFTER_DUE,
     ROLE_STUDENT,
     Assignment,
     Card,
@@ -79,6 +80,8 @@ def _assignment(stride: Stride, mode: str, *items: ItemSpec) -> int:
         due_at=NOON + timedelta(days=1),
         max_attempts=3,
         items=items or (ItemSpec("conv-forward", 2), ItemSpec("conv-output-size", 3)),
+        answers_release=RELEASE_AFTER_DUE,  # the solutions show once the due time has passed
+        scores_release=RELEASE_AFTER_DUE,
     )
     with stride.transaction() as session:
         return create_assignment(session, stride.local_actor, spec, NOON)

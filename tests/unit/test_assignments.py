@@ -27,20 +27,26 @@ from quiz.services.assignments import (
     assignment_seed,
     assignments_for,
     create_assignment,
-    delete_assignment,
     open_assignment,
     submit_assignment_answer,
-    update_assignment_times,
 )
 from quiz.services.decks import import_deck
+from quiz.services.term_admin import (
+    AssignmentEdit,
+    TermActionError,
+    delete_assignment,
+    edit_assignment,
+)
 from quiz.store.models import (
     CARD_KIND_EXERCISE,
     CARD_KIND_FLASHCARD,
     MODE_EXAM,
     MODE_HOMEWORK,
+    RELEASE_AFTER_DUE,
     ROLE_INSTRUCTOR,
     ROLE_STUDENT,
     Assignment,
+    AssignmentArchive,
     AssignmentItem,
     AssignmentMember,
     Card,
@@ -70,6 +76,11 @@ def add_user(stride: Stride, username: str, role: str = ROLE_STUDENT, active: bo
         session.add(user)
         session.flush()
         return Actor.of(user)
+
+
+AFTER_DUE = {"scores_release": RELEASE_AFTER_DUE, "answers_release": RELEASE_AFTER_DUE}
+"""Release rules for the exam tests here: scores and solutions once the due time has passed
+(new exams hide them until released by hand: tests/unit/test_term_rules.py)."""
 
 
 def make_spec(**changes: object) -> AssignmentSpec:
@@ -268,37 +279,70 @@ def test_a_flashcard_an_instructor_or_a_deactivated_student_is_refused(stride: S
     assert str(AssignmentSpecError(["a", "b"])) == "The assignment was not saved:\n- a\n- b"
 
 
-def test_update_times_extends_the_deadline_and_validates(stride: Stride, alice: Actor) -> None:
+def test_moving_the_due_time_extends_the_deadline_and_validates(
+    stride: Stride, alice: Actor
+) -> None:
     assignment_id = create(stride)
     later = DUE + timedelta(days=2)
     with stride.transaction() as session:
-        update_assignment_times(session, stride.local_actor, assignment_id, OPENS, later, NOON)
+        edit_assignment(
+            session, stride.local_actor, assignment_id, AssignmentEdit(due_at=later), NOON
+        )
     item_id = view(stride, alice, assignment_id).items[0].item_id
     assert submit(stride, alice, assignment_id, item_id, "1", now=DUE + timedelta(days=1)).recorded
     with (
         pytest.raises(AssignmentSpecError, match="must be after the opening time"),
         stride.transaction() as session,
     ):
-        update_assignment_times(session, stride.local_actor, assignment_id, later, OPENS)
+        edit_assignment(
+            session,
+            stride.local_actor,
+            assignment_id,
+            AssignmentEdit(opens_at=later, due_at=OPENS),
+            NOON,
+        )
     with (
         pytest.raises(AssignmentNotFoundError, match="There is no assignment 999"),
         stride.transaction() as session,
     ):
-        update_assignment_times(session, stride.local_actor, 999, OPENS, DUE)
+        edit_assignment(session, stride.local_actor, 999, AssignmentEdit(due_at=DUE), NOON)
 
 
-def test_delete_removes_items_members_and_submissions(stride: Stride, alice: Actor) -> None:
+def test_delete_removes_items_members_and_submissions_and_keeps_an_archive(
+    stride: Stride, alice: Actor
+) -> None:
     assignment_id = create(stride, student_ids=[alice.user_id])
     item_id = view(stride, alice, assignment_id).items[0].item_id
     submit(stride, alice, assignment_id, item_id, "1")
+    with (
+        pytest.raises(TermActionError, match="type its title exactly"),
+        stride.transaction() as session,
+    ):
+        delete_assignment(session, stride.local_actor, assignment_id, NOON, confirm_title="Home")
     with stride.transaction() as session:
-        delete_assignment(session, stride.local_actor, assignment_id)
+        archive_id = delete_assignment(
+            session, stride.local_actor, assignment_id, NOON, confirm_title="Homework 1"
+        )
     with stride.transaction() as session:
         counts = [
             session.scalar(select(func.count()).select_from(model))
             for model in (Assignment, AssignmentItem, AssignmentMember, Submission)
         ]
+        archive = session.get(AssignmentArchive, archive_id)
+        assert archive is not None and archive.title == "Homework 1"
+        kept = json.loads(archive.export)
     assert counts == [0, 0, 0, 0]
+    assert [s["raw_answer"] for s in kept["submissions"]] == ["1"]
+    assert kept["members"] == ["alice"] and len(kept["items"]) == 2
+
+
+def test_an_assignment_without_submissions_is_deleted_without_confirmation(
+    stride: Stride,
+) -> None:
+    assignment_id = create(stride)
+    with stride.transaction() as session:
+        assert delete_assignment(session, stride.local_actor, assignment_id, NOON) is None
+        assert session.get(Assignment, assignment_id) is None
 
 
 # --- variants ----------------------------------------------------------------------------------
@@ -316,7 +360,7 @@ def test_seeds_are_stable_31_bit_and_depend_on_every_part() -> None:
 def test_exam_has_one_variant_per_student_and_item(
     stride: Stride, alice: Actor, bob: Actor
 ) -> None:
-    assignment_id = create(stride, mode=MODE_EXAM)
+    assignment_id = create(stride, mode=MODE_EXAM, **AFTER_DUE)
     first = view(stride, alice, assignment_id).items[0]
     assert view(stride, alice, assignment_id).items[0].exercise == first.exercise  # stable
     submit(stride, alice, assignment_id, first.item_id, mistaken(first.exercise))
@@ -362,7 +406,7 @@ def test_homework_wrong_then_right_earns_full_credit(stride: Stride, alice: Acto
 
 
 def test_exam_right_on_attempt_two_earns_the_scheduled_credit(stride: Stride, alice: Actor) -> None:
-    assignment_id = create(stride, mode=MODE_EXAM, max_attempts=5)
+    assignment_id = create(stride, mode=MODE_EXAM, max_attempts=5, **AFTER_DUE)
     item = view(stride, alice, assignment_id).items[0]
     submit(stride, alice, assignment_id, item.item_id, mistaken(item.exercise))
     result = submit(stride, alice, assignment_id, item.item_id, item.exercise.answer)
@@ -376,7 +420,7 @@ def test_exam_right_on_attempt_two_earns_the_scheduled_credit(stride: Stride, al
 
 
 def test_exam_attempts_past_the_schedule_keep_its_last_factor(stride: Stride, alice: Actor) -> None:
-    assignment_id = create(stride, mode=MODE_EXAM, max_attempts=5)
+    assignment_id = create(stride, mode=MODE_EXAM, max_attempts=5, **AFTER_DUE)
     item = view(stride, alice, assignment_id).items[1]
     for _ in range(3):
         submit(stride, alice, assignment_id, item.item_id, mistaken(item.exercise))
@@ -447,13 +491,15 @@ def test_a_format_error_is_returned_and_uses_no_attempt(stride: Stride, alice: A
 # --- feedback ----------------------------------------------------------------------------------
 
 
-def test_exam_feedback_is_hidden_until_the_due_time(stride: Stride, alice: Actor) -> None:
-    assignment_id = create(stride, mode=MODE_EXAM, max_attempts=1)
+def test_exam_feedback_released_after_due_is_hidden_until_the_due_time(
+    stride: Stride, alice: Actor
+) -> None:
+    assignment_id = create(stride, mode=MODE_EXAM, max_attempts=1, **AFTER_DUE)
     items = view(stride, alice, assignment_id).items
     for item in items:
         submit(stride, alice, assignment_id, item.item_id, item.exercise.answer)
     before = view(stride, alice, assignment_id)
-    assert not before.feedback_visible and before.score is None
+    assert not before.scores_visible and not before.answers_visible and before.score is None
     assert before.status == "done"  # out of attempts: says nothing about correctness
     attempt = before.items[0].attempts[0]
     assert attempt.raw_answer == items[0].exercise.answer
@@ -462,7 +508,8 @@ def test_exam_feedback_is_hidden_until_the_due_time(stride: Stride, alice: Actor
     (summary,) = _summaries(stride, alice, DURING)
     assert summary.score is None and summary.max_score == 3.0
     after = view(stride, alice, assignment_id, AFTER)
-    assert after.feedback_visible and after.score == 3.0 and after.status == "closed"
+    assert after.scores_visible and after.answers_visible
+    assert after.score == 3.0 and after.status == "closed"
     shown = after.items[0].attempts[0]
     assert shown.correct and shown.score == 1.0 and shown.exercise == items[0].exercise
     assert shown.exercise is not None and shown.exercise.solution
@@ -472,7 +519,7 @@ def test_exam_feedback_is_hidden_until_the_due_time(stride: Stride, alice: Actor
 def test_an_exam_right_answer_does_not_mark_the_assignment_done_before_due(
     stride: Stride, alice: Actor
 ) -> None:
-    assignment_id = create(stride, mode=MODE_EXAM, max_attempts=3)
+    assignment_id = create(stride, mode=MODE_EXAM, max_attempts=3, **AFTER_DUE)
     for item in view(stride, alice, assignment_id).items:
         submit(stride, alice, assignment_id, item.item_id, item.exercise.answer)
     assert view(stride, alice, assignment_id).status == "open"

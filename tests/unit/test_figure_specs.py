@@ -174,10 +174,16 @@ def _stats_cases() -> Iterator[tuple[str, Build]]:
 
 def _gradebook_cases() -> Iterator[tuple[str, Build]]:
     many = [float(k % 3) for k in range(40)]  # more than 10 students in a bin: automatic ticks
-    yield "totals_empty", lambda: gradebook_charts.totals_histogram([], 0)
-    yield "totals_some", lambda: gradebook_charts.totals_histogram([3, 7.5, 10, 0], 10)
-    yield "totals_fractional", lambda: gradebook_charts.totals_histogram([0.5, 2.5, 1.25], 2.5)
-    yield "totals_many", lambda: gradebook_charts.totals_histogram(many, 10)
+    # the totals histogram over 0 … max (quiz.services.gradebook.histogram_bins): a bar per
+    # whole score up to 10 points, else ten equal bins; a perfect score in the last bar
+    yield "totals_bins_empty", lambda: gradebook_charts.totals_histogram([], 0)
+    yield "totals_bins_whole", lambda: gradebook_charts.totals_histogram([3, 7.5, 10, 0], 10)
+    yield (
+        "totals_bins_fractional",
+        lambda: gradebook_charts.totals_histogram([0.5, 2.5, 1.25], 2.5),
+    )
+    yield "totals_bins_perfect", lambda: gradebook_charts.totals_histogram([0, 12.5, 25], 25)
+    yield "totals_bins_many", lambda: gradebook_charts.totals_histogram(many, 10)
     yield "item_means_empty", lambda: gradebook_charts.item_means_chart([], [])
     yield (
         "item_means",
@@ -292,6 +298,31 @@ def _assert_plain(spec: dict[str, Any], where: str) -> None:
 def test_specs_hold_no_numpy_values() -> None:
     for name, build in CASES.items():
         _assert_plain(build().to_dict(), name)
+
+
+# --- the totals histogram ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("max_total", "bars", "last"),
+    [
+        (25.0, 10, (22.5, 25.0)),
+        (10.0, 11, (9.5, 10.5)),
+        (2.5, 10, (2.25, 2.5)),
+        (1.0, 2, (0.5, 1.5)),
+    ],
+)
+def test_a_perfect_total_is_counted_in_the_last_bar(
+    max_total: float, bars: int, last: tuple[float, float]
+) -> None:
+    figure = gradebook_charts.totals_histogram([max_total], max_total)
+    go.Figure(figure.to_dict())
+    (bar,) = figure.to_dict()["data"]
+    assert bar["y"] == [0] * (bars - 1) + [1]  # in the last bar, not past the range
+    low, high = last
+    assert bar["x"][-1] == pytest.approx((low + high) / 2)
+    start, end = figure.to_dict()["layout"]["xaxis"]["range"]
+    assert -0.5 <= start <= 0 and end == pytest.approx(high)  # spans 0 … max
 
 
 # --- matrix_heatmap over random inputs ----------------------------------------------------------

@@ -27,16 +27,23 @@ from quiz.services.assignments import (
     open_assignment,
     submit_assignment_answer,
 )
+from quiz.services.grade_exports import grades_csv
 from quiz.services.gradebook import (
     Gradebook,
     GradebookItem,
     GradebookRow,
     gradebook,
-    grades_csv,
     regrade,
     submission_history,
 )
-from quiz.store.models import MODE_EXAM, MODE_HOMEWORK, ROLE_STUDENT, Submission, User
+from quiz.store.models import (
+    MODE_EXAM,
+    MODE_HOMEWORK,
+    RELEASE_AFTER_DUE,
+    ROLE_STUDENT,
+    Submission,
+    User,
+)
 from tests.support import NOON
 
 DUE = NOON + timedelta(days=7)
@@ -67,6 +74,7 @@ def create(stride: Stride, mode: str = MODE_EXAM, student_ids: list[int] | None 
         max_attempts=3,
         items=(ItemSpec("parameter-count", 2, points=2.0), ItemSpec("same-padding", 2)),
         student_ids=student_ids,
+        scores_release=RELEASE_AFTER_DUE,
     )
     with stride.transaction() as session:
         return create_assignment(session, stride.local_actor, spec, NOON)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from quiz.commands.assignments import add_assignment_commands
 from quiz.commands.grades import CLI_ACTOR, add_grades_commands
 from quiz.runtime import Stride
 from quiz.services.access import Actor
@@ -27,7 +28,9 @@ DURING = NOON + timedelta(hours=1)
 
 def run(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="stride")
-    add_grades_commands(parser.add_subparsers())
+    commands = parser.add_subparsers()
+    add_grades_commands(commands)
+    add_assignment_commands(commands)
     args = parser.parse_args(argv)
     return int(args.handler(args, []) or 0)
 
@@ -68,7 +71,7 @@ def test_export_writes_the_csv(
 ) -> None:
     target = tmp_path / "grades.csv"
     assert run("grades", "export", str(assignment_id), "-o", str(target)) == 0
-    assert capsys.readouterr().out == f"wrote 2 students × 2 items to {target}\n"
+    assert capsys.readouterr().out == f"wrote 2 students × 2 items (csv) to {target}\n"
     assert target.read_bytes().decode() == (
         "username,display_name,item 1 (2 pts),item 2 (1 pt),total,max\r\n"
         "ann,Ann,2,,2,3\r\n"
@@ -80,7 +83,7 @@ def test_export_of_an_unknown_assignment_fails_clearly(
     assignment_id: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "grades.csv"
-    assert run("grades", "export", str(assignment_id + 1), "-o", str(target)) == 1
+    assert run("grades", "export", str(assignment_id + 1), "-o", str(target)) == 2
     assert capsys.readouterr().err == (
         f"stride: There is no assignment {assignment_id + 1}. See `stride assignment list`.\n"
     )

@@ -33,7 +33,8 @@ from quiz.services.access import COMMAND_LINE
 from quiz.services.accounts import create_user
 from quiz.services.assignments import AssignmentSpec, ItemSpec, create_assignment
 from quiz.services.decks import import_deck
-from quiz.services.gradebook import Gradebook, GradebookItem, GradebookRow, grades_csv
+from quiz.services.grade_exports import grades_csv
+from quiz.services.gradebook import Gradebook, GradebookItem, GradebookRow
 from quiz.store.models import MODE_HOMEWORK
 from quiz.text_safety import (
     FORMULA_STARTS,

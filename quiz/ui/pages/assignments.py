@@ -16,6 +16,7 @@ from quiz.services.assignments import (
     STATUS_CLOSED,
     STATUS_DONE,
     STATUS_DUE_SOON,
+    STATUS_LATE,
     STATUS_OPEN,
     STATUS_UPCOMING,
     AssignmentNotFoundError,
@@ -24,6 +25,7 @@ from quiz.services.assignments import (
     assignments_for,
     open_assignment,
 )
+from quiz.services.term_rules import due_line
 from quiz.ui.assignment_admin import creation_form, instructor_list
 from quiz.ui.assignment_take import local_time, open_in_page, show_assignment
 from quiz.ui.query import has_param, int_param
@@ -32,6 +34,7 @@ from quiz.ui.state import get_stride
 from quiz.ui.text import escape_markdown
 
 GROUPS = (
+    (STATUS_LATE, "Late answers accepted"),
     (STATUS_DUE_SOON, "Due soon"),
     (STATUS_OPEN, "Open"),
     (STATUS_UPCOMING, "Upcoming"),
@@ -62,7 +65,11 @@ def _student_list(summaries: list[AssignmentSummary]) -> None:
                 when = (
                     f"opens {local_time(summary.opens_at)}"
                     if status == STATUS_UPCOMING
-                    else f"due {local_time(summary.due_at)}"
+                    else (
+                        due_line(summary.deadline, local_time)
+                        if summary.deadline is not None
+                        else f"due {local_time(summary.due_at)}"
+                    )
                 )
                 score = (
                     f" · {summary.score:g} / {summary.max_score:g} points"
