@@ -51,7 +51,9 @@ from quiz.services.assignments import (
 )
 from quiz.services.term_rules import (
     Deadline,
+    Extensions,
     TimeFormat,
+    assignment_extensions,
     counts_as_late,
     deadline,
     release_description,
@@ -291,7 +293,7 @@ def gradebook(
             select(ScoreOverride).where(ScoreOverride.assignment_id == assignment.id)
         )
     }
-    extensions = _extensions(session, assignment)
+    extensions = assignment_extensions(session, assignment.id)
     rows = [
         _row(assignment, items, student, progress, overrides, extensions, now)
         for student in students
@@ -357,11 +359,11 @@ def _row(
     student: User,
     progress: dict[tuple[int, int], _ItemProgress],
     overrides: dict[tuple[int, int], float],
-    extensions: dict[tuple[str, object], AssignmentExtension],
+    extensions: Extensions,
     now: datetime,
 ) -> GradebookRow:
-    rules = _deadline_of(assignment, student, extensions)
-    extension = extensions.get(("user", student.id)) or extensions.get(("section", student.section))
+    extension = extensions.for_student(student)
+    rules = deadline(assignment, extension)
     mine = [progress.get((student.id, item.id)) for item in items]
     points = tuple(
         overrides[student.id, item.id]
@@ -403,20 +405,6 @@ def _extension_text(extension: AssignmentExtension) -> str:
     attempts = f", +{extra} attempt{'s' if extra != 1 else ''}" if extra else ""
     whose = "own" if extension.user_id is not None else f"section {extension.section}"
     return f"to {when(extension.due_at)}{attempts} ({whose})"
-
-
-def _extensions(
-    session: Session, assignment: Assignment
-) -> dict[tuple[str, object], AssignmentExtension]:
-    found: dict[tuple[str, object], AssignmentExtension] = {}
-    for extension in session.scalars(
-        select(AssignmentExtension).where(AssignmentExtension.assignment_id == assignment.id)
-    ):
-        if extension.user_id is not None:
-            found["user", extension.user_id] = extension
-        else:
-            found["section", extension.section] = extension
-    return found
 
 
 def _item_progress(session: Session, assignment_id: int) -> dict[tuple[int, int], _ItemProgress]:
@@ -752,20 +740,8 @@ def regrade(
 
 def _deadlines(session: Session, assignment: Assignment, user_ids: set[int]) -> dict[int, Deadline]:
     """Each student's deadline now."""
-    extensions = _extensions(session, assignment)
+    extensions = assignment_extensions(session, assignment.id)
     return {
-        student.id: _deadline_of(assignment, student, extensions)
+        student.id: extensions.deadline_of(assignment, student)
         for student in session.scalars(select(User).where(User.id.in_(user_ids)))
     }
-
-
-def _deadline_of(
-    assignment: Assignment,
-    student: User,
-    extensions: dict[tuple[str, object], AssignmentExtension],
-) -> Deadline:
-    """``student``'s deadline: their own extension, else their section's, else none."""
-    extension = extensions.get(("user", student.id))
-    if extension is None and student.section:
-        extension = extensions.get(("section", student.section))
-    return deadline(assignment, extension)

@@ -139,25 +139,56 @@ def assignment_deadline(assignment: Assignment) -> Deadline:
     return deadline(assignment)
 
 
+class Extensions:
+    """Extensions by whom they are for, and the one rule of which applies to a student: their
+    own, else their section's, else none."""
+
+    def __init__(self, extensions: Iterable[AssignmentExtension]) -> None:
+        self.own: dict[int, AssignmentExtension] = {}
+        self.by_section: dict[str, AssignmentExtension] = {}
+        for extension in extensions:
+            if extension.user_id is not None:
+                self.own[extension.user_id] = extension
+            elif extension.section is not None:
+                self.by_section[extension.section] = extension
+
+    def for_student(self, student: User) -> AssignmentExtension | None:
+        own = self.own.get(student.id)
+        if own is not None or not student.section:
+            return own
+        return self.by_section.get(student.section)
+
+    def deadline_of(self, assignment: Assignment, student: User) -> Deadline:
+        """``student``'s deadline for ``assignment`` (these are its extensions)."""
+        return deadline(assignment, self.for_student(student))
+
+
+def assignment_extensions(session: Session, assignment_id: int) -> Extensions:
+    """Every extension of one assignment (one query)."""
+    return Extensions(
+        session.scalars(
+            select(AssignmentExtension).where(AssignmentExtension.assignment_id == assignment_id)
+        )
+    )
+
+
 def extensions_for(
     session: Session, user: User, assignment_ids: Iterable[int]
 ) -> dict[int, AssignmentExtension]:
-    """Per assignment id, the extension that applies to ``user`` (their own over their
-    section's), in one query."""
+    """Per assignment id, the extension that applies to ``user`` (one query)."""
     ids = list(assignment_ids)
     if not ids:
         return {}
     whom = [AssignmentExtension.user_id == user.id]
     if user.section:
         whom.append(AssignmentExtension.section == user.section)
-    found: dict[int, AssignmentExtension] = {}
+    grouped: dict[int, list[AssignmentExtension]] = {}
     for extension in session.scalars(
         select(AssignmentExtension).where(AssignmentExtension.assignment_id.in_(ids), or_(*whom))
     ):
-        current = found.get(extension.assignment_id)
-        if current is None or (current.user_id is None and extension.user_id is not None):
-            found[extension.assignment_id] = extension
-    return found
+        grouped.setdefault(extension.assignment_id, []).append(extension)
+    found = {key: Extensions(group).for_student(user) for key, group in grouped.items()}
+    return {key: extension for key, extension in found.items() if extension is not None}
 
 
 def student_deadline(session: Session, assignment: Assignment, user_id: int) -> Deadline:
