@@ -21,6 +21,9 @@ from quiz.ui.state import get_stride
 
 FIRST_PAGES = ("home", "study")
 """The pages a visitor meets first: the database and their modules are readied at once."""
+FIRST_RUN_MODULES = ("numpy", "PIL.Image")
+"""Imported by every page's first run in a process, not by the pages themselves:
+``st.set_page_config`` converts the page icon with them (``image_to_url``)."""
 LATER_S = 5.0
 """How long after the first stage the other pages' modules are imported."""
 
@@ -49,8 +52,9 @@ def warm_up(root: Path, later_s: float = LATER_S) -> float:
     started = time.perf_counter()
     get_stride()
     pages = root / PAGES_DIR
-    for module in page_imports(pages, FIRST_PAGES):
+    for module in (*page_imports(pages, FIRST_PAGES), *FIRST_RUN_MODULES):
         importlib.import_module(module)
+    _streamlit_first_element()
     worked = time.perf_counter() - started
     time.sleep(later_s)
     started = time.perf_counter()
@@ -58,3 +62,14 @@ def warm_up(root: Path, later_s: float = LATER_S) -> float:
         importlib.import_module(module)
     importlib.import_module("quiz.ui.charts")  # exercise views import it at their first chart
     return worked + time.perf_counter() - started
+
+
+def _streamlit_first_element() -> None:
+    """Do here what Streamlit does when a process draws its first element: decide once whether
+    it runs in a REPL, with ``inspect.stack()`` over the drawing thread's frames — which reads
+    the source of each and, the first time, resolves the path of every imported module (~60 ms
+    of a cold process's first page run, measured with py-spy). In this thread the stack is
+    short and nobody waits. Streamlit's flag is private: if it is gone, nothing is done."""
+    delta_generator = importlib.import_module("streamlit.delta_generator")
+    if hasattr(delta_generator, "_use_warning_has_been_displayed"):
+        getattr(delta_generator, "_maybe_print_use_warning", lambda: None)()

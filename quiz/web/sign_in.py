@@ -41,6 +41,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from quiz.config import AuthSettings
 from quiz.web import sign_in_form
 from quiz.web.client import client_address
 from quiz.web.cookies import (
@@ -81,7 +82,7 @@ def _services() -> ModuleType:
 
 def shared_stride() -> Stride:
     """The process's :class:`~quiz.runtime.Stride` (the pages share it)."""
-    return importlib.import_module("quiz.runtime").Stride.shared()  # type: ignore[no-any-return]
+    return importlib.import_module("quiz.runtime").Stride.shared()
 
 
 def safe_next(raw: str | None) -> str:
@@ -124,9 +125,7 @@ def live_session(stride: Stride, token: str | None) -> ActiveSession | None:
         return None
     services = _services()
     with stride.transaction() as session:
-        return services.resume_session(  # type: ignore[no-any-return]
-            session, token, datetime.now(UTC), stride.auth, touch=False
-        )
+        return services.resume_session(session, token, datetime.now(UTC), stride.auth, touch=False)
 
 
 def form_page(
@@ -263,6 +262,13 @@ class SignInGate:
         self.app = app
         self.provider = provider
         self.single_sign_on = single_sign_on
+        # The process's own Stride is opened with the environment's settings: reading them
+        # needs no database, so in local mode a page's HTML is answered at once, while a new
+        # process is still importing and opening the database (the first browser loads
+        # Streamlit's JavaScript meanwhile). Another provider's Stride says its own mode.
+        self.auth: Callable[[], AuthSettings] = (
+            AuthSettings.from_env if provider is shared_stride else lambda: provider().auth
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -272,10 +278,10 @@ class SignInGate:
         ):
             await self.app(scope, receive, send)
             return
-        stride = await run_in_threadpool(self.provider)
-        if not stride.auth.classroom:
+        if not self.auth().classroom:
             await self.app(scope, receive, send)
             return
+        stride = await run_in_threadpool(self.provider)
         connection = HTTPConnection(scope)
         token = session_cookie(connection)
         if await run_in_threadpool(live_session, stride, token) is not None:

@@ -46,3 +46,20 @@ def test_warm_up_imports_them_and_opens_the_database(
     (stride,) = runtime._shared.values()
     assert stride is state.get_stride()  # the pages get the very same one
     assert (tmp_path / "stride.db").exists()
+
+
+def test_warm_up_does_a_first_runs_one_time_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What every process's first page run paid before its first card, measured with py-spy on
+    a cold start: the page icon's conversion imports numpy and Pillow, and Streamlit's first
+    element walks ``inspect.stack()`` once. The warm-up does both first."""
+    import streamlit.delta_generator as delta_generator
+
+    monkeypatch.setenv("STRIDE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("STRIDE_DATABASE_URL", raising=False)
+    monkeypatch.setattr(runtime, "_shared", {})
+    monkeypatch.setattr(delta_generator, "_use_warning_has_been_displayed", False)
+    warm_up(REPO_ROOT, later_s=0)
+    assert {"numpy", "PIL.Image"} <= set(sys.modules)
+    assert delta_generator._use_warning_has_been_displayed

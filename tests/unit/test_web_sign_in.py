@@ -322,6 +322,32 @@ def test_local_mode_has_no_gate_and_no_sign_in(database_url: str) -> None:
     stride.close()
 
 
+def test_in_local_mode_the_process_gate_answers_a_page_before_the_database_is_open(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new process's first page load must not wait for the import and opening of the
+    database (the warm-up does that while the browser loads Streamlit's JavaScript): with the
+    process's own Stride, local mode is read from the environment."""
+    monkeypatch.delenv("STRIDE_AUTH", raising=False)
+
+    def not_yet() -> Stride:
+        raise AssertionError("the gate opened the database for a page in local mode")
+
+    monkeypatch.setattr(Stride, "shared", classmethod(lambda cls, url=None: not_yet()))
+
+    async def the_app(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(f"THE APP at {request.url.path}")
+
+    app = Starlette(routes=[Route("/{path:path}", the_app)], middleware=[Middleware(SignInGate)])
+    client = TestClient(app, follow_redirects=False)
+    assert client.get(DEEP_LINK, headers={"Sec-Fetch-Dest": "document"}).text == (
+        "THE APP at /gradebook"
+    )
+    monkeypatch.setenv("STRIDE_AUTH", "password")  # classroom: the gate needs the database
+    with pytest.raises(AssertionError, match="opened the database"):
+        client.get(DEEP_LINK, headers={"Sec-Fetch-Dest": "document"})
+
+
 @pytest.mark.parametrize(
     ("path", "headers", "page"),
     [
