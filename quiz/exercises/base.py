@@ -19,29 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from quiz.exercises.pictures import Picture as Picture  # the window families import it here
+from quiz.exercises.pictures import SolutionPicture
+from quiz.exercises.pictures import WindowPicture as WindowPicture
 from quiz.grading import AnswerKind, Grade, format_answer, grade
 
 DIFFICULTIES = (1, 2, 3)
 DIFFICULTY_NAMES = {1: "warm-up", 2: "standard", 3: "challenge"}
-
-
-@dataclass(frozen=True)
-class Picture:
-    """What the worked solution draws: a window sliding over a (padded) input.
-
-    ``input`` and ``kernel`` name arrays in :attr:`Exercise.tensors` (2-D, one channel shown);
-    ``output`` is the 2-D result whose cells the student can pick to see their receptive field.
-    ``kernel`` is ``None`` for pooling (then ``window`` gives the window size).
-    """
-
-    input: str
-    output: tuple[tuple[float, ...], ...]
-    kernel: str | None = None
-    window: tuple[int, int] = (1, 1)
-    stride: tuple[int, int] = (1, 1)
-    padding: tuple[int, int] = (0, 0)
-    dilation: tuple[int, int] = (1, 1)
-    output_title: str = "Output"
 
 
 @dataclass(frozen=True)
@@ -52,7 +36,8 @@ class Exercise:
     define the problem (JSON values); ``tensors`` are the small integer arrays it shows, by name
     (nested lists, NCHW order: e.g. ``"X"`` of shape (C, H, W), ``"W"`` of shape (C_out, C_in, kH,
     kW)). ``expected`` is the engine's answer (a number, a shape tuple, or nested lists for a
-    matrix/tensor); ``grading`` holds extra options for :func:`quiz.grading.grade`.
+    matrix/tensor); ``grading`` holds extra options for :func:`quiz.grading.grade`. ``picture``
+    is what the worked solution draws (:mod:`quiz.exercises.pictures`), built from these numbers.
     """
 
     family: str
@@ -66,7 +51,7 @@ class Exercise:
     solution: tuple[str, ...] = ()
     hint: str = ""
     grading: Mapping[str, Any] = field(default_factory=dict)
-    picture: Picture | None = None
+    picture: SolutionPicture | None = None
 
     @property
     def answer(self) -> str:

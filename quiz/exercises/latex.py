@@ -1,4 +1,5 @@
-"""Small LaTeX builders for prompts and worked solutions (KaTeX-compatible)."""
+"""Small LaTeX builders for prompts and worked solutions (KaTeX-compatible), and
+:func:`plain_number`, :func:`number` as plain text for what does not render LaTeX (Plotly)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,34 @@ from fractions import Fraction
 import numpy as np
 
 
+def _simple_fraction(value: float) -> Fraction | None:
+    """``value`` as a fraction with a denominator up to 64 (as the solutions write them), or
+    None when it is not one (to within 1e-12)."""
+    fraction = Fraction(value).limit_denominator(64)
+    return fraction if abs(float(fraction) - value) < 1e-12 else None
+
+
 def number(value: float) -> str:
-    """``3`` for 3.0, ``-0.5`` for -0.5, ``\\tfrac{1}{3}`` for a simple fraction, else 4 s.f."""
+    """``3`` for 3.0, ``-\\tfrac{1}{2}`` for -0.5, ``\\tfrac{1}{3}`` for a simple fraction, else
+    4 s.f. For KaTeX only: Plotly text (cells, titles, hovers) takes :func:`plain_number`."""
     if float(value).is_integer():
         return str(int(value))
-    fraction = Fraction(value).limit_denominator(64)
-    if abs(float(fraction) - value) < 1e-12:
+    fraction = _simple_fraction(value)
+    if fraction is not None:
         sign = "-" if fraction < 0 else ""
         return f"{sign}\\tfrac{{{abs(fraction.numerator)}}}{{{fraction.denominator}}}"
+    return f"{value:.4g}"
+
+
+def plain_number(value: float) -> str:
+    """:func:`number` as plain text, for what does not render LaTeX (Plotly's cell texts, hovers
+    and titles, captions outside ``$…$``): ``3``, ``-1/2`` and ``3/16`` for simple fractions,
+    else 4 significant digits."""
+    if float(value).is_integer():
+        return str(int(value))
+    fraction = _simple_fraction(value)
+    if fraction is not None:
+        return f"{fraction.numerator}/{fraction.denominator}"
     return f"{value:.4g}"
 
 
@@ -24,8 +45,17 @@ def matrix(values: np.ndarray | Sequence[Sequence[float]]) -> str:
     array = np.asarray(values, dtype=float)
     if array.ndim != 2:
         raise ValueError(f"expected a 2-D array, got shape {array.shape}")
-    rows = [" & ".join(number(v) for v in row) for row in array]
-    return "\\begin{bmatrix} " + " \\\\ ".join(rows) + " \\end{bmatrix}"
+    return bmatrix([" & ".join(number(v) for v in row) for row in array])
+
+
+def bmatrix(rows: Sequence[str]) -> str:
+    """Rows already written (``"1 & \\tfrac{1}{2}"``) as a ``bmatrix``. Rows holding fractions
+    are set 1.5 times apart (``\\arraystretch``, scoped by braces): at KaTeX's default spacing
+    rows of ``\\tfrac`` nearly touch."""
+    matrix = "\\begin{bmatrix} " + " \\\\ ".join(rows) + " \\end{bmatrix}"
+    if any("frac" in row for row in rows):
+        return "{\\def\\arraystretch{1.5}" + matrix + "}"
+    return matrix
 
 
 def tensor(values: np.ndarray | Sequence[Sequence[Sequence[float]]], name: str) -> str:

@@ -6,18 +6,21 @@ Figures are written as plain dict specs and wrapped by :func:`quiz.ui.figures.as
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
-from quiz.exercises.latex import number
+from quiz.exercises.latex import plain_number
 from quiz.ui.figures import Spec, as_figure, named_colorscale
 
 CELL_PX = 46
 HIGHLIGHT = "#e8590c"
 PADDING_FILL = "#dee2e6"
 MARK_COLOURS = [[0, "#ffc9c9"], [1, "#b2f2bb"]]
+TITLE_CHAR_PX = 7.5  # about the width of a character of the 14 px title, on average
+TITLE_LINE_PX = 24  # a line of the title and some room
 
 
 def matrix_heatmap(
@@ -44,7 +47,7 @@ def matrix_heatmap(
         text = [["✓" if ok else "✗" for ok in row] for row in right.tolist()]
     else:
         z, colours = array.tolist(), named_colorscale("Blues")
-        text = [[number(v) for v in row] for row in z]
+        text = [[plain_number(v) for v in row] for row in z]  # Plotly renders no LaTeX
     heatmap: Spec = {
         "type": "heatmap",
         "z": z,
@@ -59,11 +62,17 @@ def matrix_heatmap(
         r, c, h, w = (int(n) for n in highlight)
         shapes.append(_outline(r, c, r + h - 1, c + w - 1))
     shapes += [_outline(int(r), int(c), int(r), int(c)) for r, c in cells]
+    width = max(160, CELL_PX * cols + 60)
+    lines = _title_lines(title, width)
+    extra = TITLE_LINE_PX * (len(lines) - 1)  # room for the title's further lines
+    heading: Spec = {"text": "<br>".join(lines), "font": {"size": 14}}
+    if extra:  # from the top down, above the column numbers (centred, it would cover them)
+        heading.update(yref="container", y=1, yanchor="top", pad={"t": 15})
     layout: Spec = {
-        "title": {"text": title, "font": {"size": 14}},
-        "width": max(160, CELL_PX * cols + 60),
-        "height": max(160, CELL_PX * rows + 70),
-        "margin": {"l": 30, "r": 10, "t": 40, "b": 20},
+        "title": heading,
+        "width": width,
+        "height": max(160, CELL_PX * rows + 70) + extra,
+        "margin": {"l": 30, "r": 10, "t": 40 + extra, "b": 20},
         "xaxis": {"showgrid": False, "zeroline": False, "side": "top", **_indexed(cols)},
         "yaxis": {
             "showgrid": False,
@@ -76,6 +85,14 @@ def matrix_heatmap(
     if shapes:
         layout["shapes"] = shapes
     return as_figure({"data": [heatmap], "layout": layout})
+
+
+def _title_lines(title: str, width: int) -> list[str]:
+    """``title`` cut at spaces into lines that fit a figure ``width`` pixels wide: Plotly cuts
+    off a title wider than its figure (``Window positions: column l of the unfolded matrix``
+    over a 3 × 3 grid)."""
+    budget = max(10, int((width - 20) / TITLE_CHAR_PX))
+    return textwrap.wrap(title, budget, break_long_words=False, break_on_hyphens=False) or [title]
 
 
 def _padding_shapes(rows: int, cols: int, padding: tuple[int, int]) -> list[Spec]:

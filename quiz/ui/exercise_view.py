@@ -13,13 +13,25 @@ import numpy as np
 import streamlit as st
 
 from quiz.exercises import latex
-from quiz.exercises.base import Exercise, Picture
+from quiz.exercises.base import Exercise, WindowPicture
 from quiz.exercises.families.tensors import INDEX_BASE
 from quiz.grading import AnswerKind, Grade, describe_expected
 from quiz.ui.playground_link import show_playground_link
 from quiz.ui.text import escape_markdown
 
 PLOTLY_CONFIG = {"displayModeBar": False, "staticPlot": False}
+TEXT_MODE_HELP = (
+    "Text is the same answer typed as rows of numbers (a blank line between channels): it works "
+    "with a screen reader and the keyboard alone."
+)
+HEATMAPS_ALTERNATIVE = (
+    "Each heatmap draws a tensor of the problem above, with the same numbers written in its "
+    "cells; the problem's text gives them too."
+)
+GRID_ALTERNATIVE = (
+    "Using a screen reader? The grid is drawn on a canvas it cannot read: choose **Text** above "
+    "to type the same answer as rows of numbers."
+)
 
 
 def matrix_heatmap(*args: Any, **kwargs: Any) -> Any:
@@ -57,6 +69,7 @@ def show_prompt(exercise: Exercise, key: str) -> None:
                     width="content",
                     key=f"{key}_{label}",
                 )
+        st.caption(HEATMAPS_ALTERNATIVE)
 
 
 def answer_mode(exercise: Exercise, key: str) -> str:
@@ -64,7 +77,11 @@ def answer_mode(exercise: Exercise, key: str) -> str:
     if exercise.answer_kind not in (AnswerKind.MATRIX, AnswerKind.TENSOR):
         return "Text"
     mode = st.segmented_control(
-        "Enter the answer as", ["Grid", "Text"], default="Grid", key=f"{key}_mode"
+        "Enter the answer as",
+        ["Grid", "Text"],
+        default="Grid",
+        key=f"{key}_mode",
+        help=TEXT_MODE_HELP,
     )
     return mode or "Grid"
 
@@ -94,6 +111,7 @@ def answer_input(exercise: Exercise, key: str, mode: str = "Grid") -> str:
     texts = []
     columns = st.columns(min(len(planes), 3))
     for index, plane in enumerate(planes):
+        cols = plane.shape[1]
         with columns[index % len(columns)]:
             label = "Your answer" if len(planes) == 1 else f"Channel {index}"
             grid = st.data_editor(
@@ -101,12 +119,14 @@ def answer_input(exercise: Exercise, key: str, mode: str = "Grid") -> str:
                 key=f"{key}_grid_{index}",
                 hide_index=False,
                 num_rows="fixed",
-                column_config={
-                    str(c): st.column_config.NumberColumn(str(c)) for c in range(plane.shape[1])
+                column_config={  # headers: row and column numbers (a screen reader's too)
+                    "_index": st.column_config.NumberColumn("row"),
+                    **{str(c): st.column_config.NumberColumn(str(c)) for c in range(cols)},
                 },
             )
             st.caption(label)
             texts.append(_grid_text(np.asarray(grid, dtype=float)))
+    st.caption(GRID_ALTERNATIVE)
     if all(not text for text in texts):
         return ""
     return "\n\n".join(texts)
@@ -151,6 +171,7 @@ def show_grade(
             width="content",
             key=f"{key}_{index}",
         )
+        st.caption(marks_summary(marks))
 
 
 def _answers_side_by_side(grade: Grade, answer: str | None, show_expected: bool) -> None:
@@ -172,12 +193,15 @@ def show_solution(exercise: Exercise, key: str) -> None:
     for number, step in enumerate(exercise.solution, start=1):
         st.markdown(f"{number}. {step}")
     st.markdown(f"**Answer:** {_answer_markdown(exercise)}")
-    if exercise.picture is not None:
+    if isinstance(exercise.picture, WindowPicture):
         _show_picture(exercise, exercise.picture, key)
+    elif exercise.picture is not None:  # bars or values: Plotly, imported at the first one
+        pictures = importlib.import_module("quiz.ui.solution_pictures")
+        pictures.show_picture(exercise.picture, key)
     show_playground_link(exercise)
 
 
-def _show_picture(exercise: Exercise, picture: Picture, key: str) -> None:
+def _show_picture(exercise: Exercise, picture: WindowPicture, key: str) -> None:
     output = np.asarray(picture.output, dtype=float)
     rows, cols = output.shape
     choices = [(r, c) for r in range(rows) for c in range(cols)]
@@ -217,10 +241,32 @@ def _show_picture(exercise: Exercise, picture: Picture, key: str) -> None:
         width="content",
         key=f"{key}_output",
     )
+    rows_read = sorted({r for r, _ in taps})
+    cols_read = sorted({c for _, c in taps})
     st.caption(
-        f"Output cell (row {row}, column {col}) = value {latex.number(output[row, col])} reads the "
-        "outlined input cells."
+        f"Output cell (row {row}, column {col}) = value "
+        f"{latex.plain_number(output[row, col])} reads the outlined input cells: rows "
+        f"{_listed(rows_read)} and columns {_listed(cols_read)} of the "
+        f"{'padded ' if ph or pw else ''}input."
     )
+
+
+def marks_summary(marks: np.ndarray) -> str:
+    """Which cells of a marked answer are wrong, in words (the marks chart's text alternative):
+    ``Wrong: row 0 column 1, row 2 column 0 (2 of 9 cells); the others are right.``"""
+    right = np.asarray(marks, dtype=bool)
+    wrong = [(int(r), int(c)) for r, c in zip(*np.nonzero(~right), strict=True)]
+    if not wrong:
+        return f"All {right.size} cells are right."
+    cells = ", ".join(f"row {r} column {c}" for r, c in wrong)
+    return f"Wrong: {cells} ({len(wrong)} of {right.size} cells); the others are right."
+
+
+def _listed(numbers: list[int]) -> str:
+    """``2–4`` for a run of consecutive numbers, else ``0, 2, 4``."""
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]}–{numbers[-1]}"
+    return ", ".join(str(n) for n in numbers)
 
 
 def _answer_markdown(exercise: Exercise) -> str:
@@ -232,7 +278,7 @@ def _answer_markdown(exercise: Exercise) -> str:
     return f"`{exercise.answer}`"
 
 
-def _window(exercise: Exercise, picture: Picture) -> tuple[int, int]:
+def _window(exercise: Exercise, picture: WindowPicture) -> tuple[int, int]:
     if picture.kernel is None:
         return picture.window
     kernel = np.asarray(exercise.tensors[picture.kernel])

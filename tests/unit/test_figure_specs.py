@@ -40,6 +40,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from quiz.exercises.families.value_families import VALUE_FAMILIES
+from quiz.exercises.pictures import WindowPicture
 from quiz.playground.filters import KERNELS, feature_maps
 from quiz.playground.frames import animation
 from quiz.playground.images import sample_image
@@ -99,7 +100,7 @@ def _matrix_cases() -> Iterator[tuple[str, Build]]:
             plane = array.reshape(-1, *array.shape[-2:])[0] if array.ndim >= 2 else array[None]
             yield f"tensor_{family.id}_{name}", lambda p=plane, n=name: matrix_heatmap(p, n)
         picture = exercise.picture
-        if picture is not None:
+        if isinstance(picture, WindowPicture):  # bars and values: tests/unit/test_solution_charts
             source = np.asarray(exercise.tensors[picture.input], dtype=float)
             source = source.reshape(-1, *source.shape[-2:])[0]
             (ph, pw) = picture.padding
@@ -300,6 +301,55 @@ def test_specs_hold_no_numpy_values() -> None:
         _assert_plain(build().to_dict(), name)
 
 
+def _latex(spec: dict[str, Any]) -> list[str]:
+    """Every string of ``spec`` (its template aside) that holds a backslash or a ``$``: LaTeX,
+    which Plotly writes out raw in cells, hovers, titles and ticks (``\\tfrac{1}{4}``)."""
+
+    def strings(value: Any) -> Iterator[str]:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from strings(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                yield from strings(item)
+
+    layout = {k: v for k, v in spec.get("layout", {}).items() if k != "template"}
+    return [text for text in strings({**spec, "layout": layout}) if "\\" in text or "$" in text]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_figure_text_is_plain_not_latex(name: str) -> None:
+    assert _latex(CASES[name]().to_dict()) == []
+
+
+def test_heatmap_cells_write_fractions_and_negatives_as_plain_text() -> None:
+    fractions = np.array([[0.5, 1 / 3, -2.25], [1.23456, 0.0, -7.0], [0.25, -1.5, 3 / 16]])
+    spec = matrix_heatmap(fractions, "Gradient ∂L/∂X", cells=[(2, 0)]).to_dict()
+    texts = [list(row) for row in spec["data"][0]["text"]]
+    assert texts == [["1/2", "1/3", "-9/4"], ["1.235", "0", "-7"], ["1/4", "-3/2", "3/16"]]
+    assert _latex(spec) == []
+    avgpool = next(family for family in VALUE_FAMILIES if family.id == "avgpool-backward")
+    for seed in range(20):  # its output is the forward averages: quarters and ninths
+        picture = avgpool.make(seed, 2).picture
+        assert isinstance(picture, WindowPicture)
+        output = np.asarray(picture.output, dtype=float)
+        assert _latex(matrix_heatmap(output, picture.output_title).to_dict()) == []
+
+
+def test_a_long_title_is_wrapped_to_the_figures_width() -> None:
+    title = "Window positions: column l of the unfolded matrix"
+    short = matrix_heatmap(np.zeros((3, 3)), "Input").to_dict()["layout"]
+    long = matrix_heatmap(np.zeros((3, 3)), title).to_dict()["layout"]
+    lines = long["title"]["text"].split("<br>")
+    assert " ".join(lines) == title and len(lines) > 1
+    assert all(len(line) * 7.5 <= long["width"] - 20 for line in lines)  # none cut off
+    assert long["width"] == short["width"] and "<br>" not in short["title"]["text"]
+    grown = long["height"] - short["height"]
+    assert grown == long["margin"]["t"] - short["margin"]["t"] > 0  # the grid keeps its size
+
+
 # --- the totals histogram ------------------------------------------------------------------------
 
 
@@ -360,6 +410,7 @@ def test_matrix_heatmap_specs_validate(options: dict[str, Any]) -> None:
     figure = matrix_heatmap(values, "random", **options)
     spec = figure.to_dict()
     _assert_plain(spec, "random")
+    assert _latex(spec) == []  # fractions and negatives as plain text
     validated = go.Figure(spec)  # strict
     rows, cols = values.shape
     assert np.shape(spec["data"][0]["z"]) == np.shape(spec["data"][0]["text"]) == (rows, cols)

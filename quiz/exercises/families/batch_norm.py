@@ -29,8 +29,10 @@ over C, H, W — layer norm), ``channels_pooled`` (d2: one mean and variance ove
 ``shift_before_scale`` (d2: γ·(X̂ + β)), ``statistics_held_constant`` (d3: γ·G/σ, the
 evaluation-mode gradient), ``mean_term_forgotten`` (d3: without - mean(G)).
 
-No picture (batch norm has no sliding window): the worked solution gives m, μ, the deviations,
-σ², σ, X̂ and the formula applied to a named cell.
+The worked solution gives m, μ, the deviations, σ², σ, X̂ and the formula applied to a named
+cell; its picture (a :class:`~quiz.exercises.pictures.ValuesPicture`) shows the asked channel of
+both samples before and after: X, X̂ (when γ and β change it) and Y with μ, σ², σ, γ and β — or,
+backward, X̂, G and ∂L/∂X with mean(G) and mean(G·X̂) — every map from the engine.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ from quiz.exercises.families.tensors import (
     number,
     products,
 )
+from quiz.exercises.pictures import Panel, ValuesPicture
+from quiz.exercises.pictures import matrix as picture_matrix
 from quiz.grading import AnswerKind
 
 ID = "batch-norm"
@@ -196,6 +200,7 @@ def build(setup: Setup, x: Any, g: Any = None, seed: int = 0, difficulty: int = 
         g = np.asarray(g, dtype=float)
         tensors["G"] = as_list(g)
         answer = batch_norm2d_backward(g, x, gamma, training=True, eps=0.0)[0]
+        picture = _backward_picture(setup, x, g, answer)
         hint = (
             "In training mode $\\mu$ and $\\sigma^2$ are computed from the batch, so every input "
             "also moves them. With the means over the channel's $m$ values: "
@@ -204,6 +209,7 @@ def build(setup: Setup, x: Any, g: Any = None, seed: int = 0, difficulty: int = 
         )
     else:
         answer = batch_norm2d(x, None, None, gamma, beta, training=True, eps=0.0)
+        picture = _forward_picture(setup, x, answer)
         hint = (
             "Per channel, over all its $m = N \\cdot H \\cdot W$ values in the batch: "
             "$\\mu$ = their mean, $\\sigma^2$ = the mean of $(x - \\mu)^2$ (divide by $m$), "
@@ -221,6 +227,92 @@ def build(setup: Setup, x: Any, g: Any = None, seed: int = 0, difficulty: int = 
         tensors=tensors,
         solution=_solution(setup, x, g, expected),
         hint=hint,
+        picture=picture,
+    )
+
+
+# --- the picture -------------------------------------------------------------------------------
+
+
+def _panels(
+    name: str, maps: np.ndarray, channels: int, c: int, asked: int | None = None
+) -> tuple[Panel, ...]:
+    """One panel per sample of channel ``c`` (``maps`` is (N, H, W)), named as the prompt
+    indexes them: ``X[n]`` for one channel, ``X[n, c]`` for several."""
+    return tuple(
+        Panel(
+            f"{name}[{n}]" if channels == 1 else f"{name}[{n}, {c}]",
+            picture_matrix(_snapped(plane)),
+            asked=n == asked,
+        )
+        for n, plane in enumerate(maps)
+    )
+
+
+def _statistics_of(x: np.ndarray, c: int) -> tuple[float, float, np.ndarray]:
+    """μ, σ² and X̂ (N, H, W) of channel ``c``, over the batch (ε = 0)."""
+    channel = x[:, c]
+    mean, var = float(channel.mean()), float(channel.var())
+    return mean, var, (channel - mean) / math.sqrt(var)
+
+
+def _forward_picture(setup: Setup, x: np.ndarray, y: np.ndarray) -> ValuesPicture:
+    """X, X̂ (when γ, β change it) and the engine's Y, channel ``c`` of both samples."""
+    n, c, channels = setup.sample, setup.channel, x.shape[1]
+    mean, var, x_hat = _statistics_of(x, c)
+    gamma, beta = setup.gamma[c], setup.beta[c]
+    where = "" if channels == 1 else f", channel {c}"
+    rows = [_panels("X", x[:, c], channels, c)]
+    titles = [f"Input X{where}: both samples' {M} values give μ and σ²"]
+    if (gamma, beta) != (1, 0):
+        rows.append(_panels("X̂", x_hat, channels, c))
+        titles.append("Normalised: x̂ = (x − μ) / σ")
+    rows.append(_panels("Y", y[:, c], channels, c, asked=n))
+    titles.append("Output: y = γ·x̂ + β" if (gamma, beta) != (1, 0) else "Output: y = x̂")
+    return ValuesPicture(
+        rows=tuple(rows),
+        titles=tuple(titles),
+        facts=(
+            ("m", float(M)),
+            ("μ", mean),
+            ("σ²", var),
+            ("σ", math.sqrt(var)),
+            ("γ", float(gamma)),
+            ("β", float(beta)),
+        ),
+        caption="Each value is normalised with the statistics of its channel over the whole "
+        "batch (both samples), then scaled by γ and shifted by β."
+        + ("" if channels == 1 else " The other channel has statistics of its own."),
+    )
+
+
+def _backward_picture(
+    setup: Setup, x: np.ndarray, g: np.ndarray, grad: np.ndarray
+) -> ValuesPicture:
+    """X̂, the upstream G and the engine's ∂L/∂X, channel 0 of both samples."""
+    n, c, channels = setup.sample, setup.channel, x.shape[1]
+    mean, var, x_hat = _statistics_of(x, c)
+    plane_g = g[:, c]
+    return ValuesPicture(
+        rows=(
+            _panels("X̂", x_hat, channels, c),
+            _panels("G", plane_g, channels, c),
+            _panels("∂L/∂X", grad[:, c], channels, c, asked=n),
+        ),
+        titles=(
+            "Normalised input: x̂ = (x − μ) / σ",
+            "Upstream gradient G = ∂L/∂Y",
+            "∂L/∂x = (γ/σ)·(g − mean(G) − x̂·mean(G·X̂))",
+        ),
+        facts=(
+            ("μ", mean),
+            ("σ", math.sqrt(var)),
+            ("γ", float(setup.gamma[c])),
+            ("mean(G)", float(plane_g.mean())),
+            ("mean(G·X̂)", float((plane_g * x_hat).mean())),
+        ),
+        caption="Every input moves μ and σ², so each gradient value takes away the channel's "
+        "mean gradient and the part along x̂; the whole channel's ∂L/∂X adds up to 0.",
     )
 
 

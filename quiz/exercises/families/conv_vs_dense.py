@@ -23,6 +23,9 @@ Difficulty 2: several input channels, a possibly non-square image, padding and/o
 connected layer's count, sometimes the conv layer's.
 Difficulty 3: a realistic image (16 … 32 pixels, 1 or 3 channels, up to 32 filters) and all
 three layers; the locally connected layer's count or the ratio fully connected / conv.
+
+Picture: the layers' parameter counts as bars side by side (a log axis when they are orders of
+magnitude apart), the asked one(s) outlined.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from quiz.exercises import latex
 from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
 from quiz.exercises.latex import count as _n
 from quiz.exercises.latex import ratio as _ratio
+from quiz.exercises.pictures import Bar, BarsPicture, count_text, log_scale, ratio_text
 from quiz.grading import AnswerKind
 
 ID = "conv-vs-dense"
@@ -188,6 +192,50 @@ def build(setup: Setup, seed: int = 0, difficulty: int = 2) -> Exercise:
         params=asdict(setup),
         solution=_solution(setup, with_local=difficulty == 3 or setup.ask == "local"),
         hint=_HINTS[setup.ask],
+        picture=_picture(setup, with_local=difficulty == 3 or setup.ask == "local"),
+    )
+
+
+def _picture(setup: Setup, with_local: bool) -> BarsPicture:
+    """The layers' parameter counts side by side (the locally connected one when the prompt
+    describes it), on a log axis when they are orders of magnitude apart."""
+    c_in, c_out, k = setup.in_channels, setup.out_channels, setup.kernel
+    biases = f" + {c_out}" if setup.bias else ""
+    asked = {"conv": ("conv",), "dense": ("dense",), "local": ("local",)}.get(
+        setup.ask, ("conv", "dense")
+    )
+    layers = [("conv", "(a) conv, shared filters", setup.conv, f"{c_out}·{c_in}·{k}·{k}{biases}")]
+    if with_local:
+        per_position = count_text(setup.conv)
+        layers.append(
+            (
+                "local",
+                "(c) locally connected",
+                setup.local,
+                f"{setup.positions} positions × {per_position}",
+            )
+        )
+    layers.append(
+        (
+            "dense",
+            "(b) fully connected",
+            setup.dense,
+            f"{count_text(setup.n_in)}·{count_text(setup.n_out)} + {count_text(setup.n_out)}",
+        )
+    )
+    bars = tuple(
+        Bar(label, (("parameters", count),), note=note, asked=("parameters",) * (key in asked))
+        for key, label, count, note in layers
+    )
+    ratio = Fraction(setup.dense, setup.conv)
+    times = ratio_text(ratio)
+    return BarsPicture(
+        title="Parameters of each layer",
+        bars=bars,
+        axis="parameters",
+        log_scale=log_scale(count for _, _, count, _ in layers),
+        caption=f"Same input, same output: the fully connected layer (b) has {times} times the "
+        "parameters of the conv layer (a), whose filters are shared by every position.",
     )
 
 

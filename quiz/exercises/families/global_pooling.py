@@ -34,6 +34,11 @@ from a larger image and the network's total stride 16 or 32): its output's shape
 downsampling a map with an odd height (9 … 75 a side, 32 … 256 channels, the convolution to as
 many or twice as many) by the strided convolution against max pooling: either output's shape
 (sizes round down), or how many more parameters the convolution has.
+
+Picture: bars of the values each tensor holds (its shape written beside it) and the parameters of
+each layer the question compares — the map and the two heads, the linear layer and its
+convolution, the trained and the larger map and the output, the strided convolution and the
+pooling — the asked one outlined.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ from quiz.exercises import latex
 from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
 from quiz.exercises.latex import count as _n
 from quiz.exercises.latex import ratio as _ratio
+from quiz.exercises.pictures import Bar, BarsPicture, count_text, log_scale, ratio_text
 from quiz.grading import AnswerKind
 
 ID = "global-pooling"
@@ -234,6 +240,167 @@ def build(setup: Setup, seed: int = 0, difficulty: int = 2) -> Exercise:
         solution=_solution(setup),
         hint=_HINTS[setup.ask],
         grading=grading,
+        picture=_picture(setup),
+    )
+
+
+VALUES, PARAMETERS = "values", "parameters"
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "×".join(str(d) for d in shape)
+
+
+def _bars_picture(title: str, bars: list[Bar], caption: str) -> BarsPicture:
+    """The bars side by side, on a log axis when their numbers are orders of magnitude apart
+    (and none is 0)."""
+    values = [value for bar in bars for _, value in bar.parts]
+    series = {name for bar in bars for name, _ in bar.parts}
+    return BarsPicture(
+        title=title,
+        bars=tuple(bars),
+        axis=series.pop() if len(series) == 1 else "values and parameters",
+        log_scale=log_scale(values),
+        caption=caption,
+    )
+
+
+def _picture(setup: Setup) -> BarsPicture:
+    """What the question is about, in numbers: the values a tensor holds (its shape beside it)
+    and the parameters of a layer, for the map and the layers the question compares."""
+    c, h, w, n, ask = setup.channels, setup.height, setup.width, setup.outputs, setup.ask
+    feature_map = Bar("feature map", ((VALUES, setup.flat),), (c, h, w))
+    if ask in ("gap_shape", "gap_params"):
+        parts: tuple[tuple[str, float], ...] = ((VALUES, c),)
+        if ask == "gap_params":
+            parts += ((PARAMETERS, 0),)
+        pooled = Bar(
+            "global average pooling",
+            parts,
+            (c, 1, 1),
+            note="AdaptiveAvgPool2d(1)",
+            asked=(VALUES,) if ask == "gap_shape" else (PARAMETERS,),
+        )
+        return _bars_picture(
+            "Values in and out of global average pooling",
+            [feature_map, pooled],
+            f"Each channel's {h * w} values become their mean: {count_text(setup.flat)} values "
+            f"in, {c} out ({_shape_text((c, 1, 1))}), and nothing to learn (0 parameters).",
+        )
+    if ask in ("gap_head", "flatten_head", "ratio"):
+        heads = [
+            Bar(
+                f"(a) GAP, nn.Linear({c}, {n})",
+                ((VALUES, c), (PARAMETERS, setup.gap_head)),
+                (c,),
+                note=f"{c}·{n} + {n}",
+                asked=(PARAMETERS,) * (ask != "flatten_head"),
+            ),
+            Bar(
+                f"(b) flatten, nn.Linear({setup.flat}, {n})",
+                ((VALUES, setup.flat), (PARAMETERS, setup.flatten_head)),
+                (setup.flat,),
+                note=f"{count_text(setup.flat)}·{n} + {n}",
+                asked=(PARAMETERS,) * (ask != "gap_head"),
+            ),
+        ]
+        ratio = Fraction(setup.flatten_head, setup.gap_head)
+        times = ratio_text(ratio)
+        return _bars_picture(
+            "The two heads: values into the linear layer, and its parameters",
+            [feature_map, *heads],
+            f"Global average pooling hands the linear layer {c} values, flattening "
+            f"{count_text(setup.flat)}: head (b) has {times} times the parameters of head (a).",
+        )
+    if ask in ("kernel", "conv_params", "conv_shape"):
+        weights = ((PARAMETERS, setup.flatten_head), (VALUES, n))
+        return _bars_picture(
+            "The same layer, flattened or as a convolution",
+            [
+                Bar(
+                    "feature map",
+                    ((VALUES, setup.flat),),
+                    (c, h, w),
+                    note=f"the kernel covers all of it: {h}×{w}",
+                    asked=(VALUES,) * (ask == "kernel"),
+                ),
+                Bar(
+                    f"nn.Linear({setup.flat}, {n})",
+                    weights,
+                    (n,),
+                    note=f"{count_text(setup.flat)}·{n} + {n}",
+                ),
+                Bar(
+                    f"nn.Conv2d({c}, {n}, kernel_size=({h}, {w}))",
+                    weights,
+                    (n, 1, 1),
+                    note=f"{n}·{c}·{h}·{w} + {n}",
+                    asked=(PARAMETERS,) * (ask == "conv_params")
+                    + (VALUES,) * (ask == "conv_shape"),
+                ),
+            ],
+            f"Both layers have {count_text(setup.flatten_head)} parameters and give {n} "
+            f"outputs: the convolution's {_shape_text((n, 1, 1))} output is the linear layer's "
+            f"{n} values.",
+        )
+    if ask == "sliding":
+        big_h, big_w = setup.large_map
+        out = (n, big_h - h + 1, big_w - w + 1)
+        bars = [
+            Bar(
+                "map it was trained on",
+                ((VALUES, setup.flat),),
+                (c, h, w),
+                note=f"kernel {h}×{w}: one output position",
+            ),
+            Bar("larger map", ((VALUES, c * big_h * big_w),), (c, big_h, big_w)),
+            Bar(
+                "converted layer's output",
+                ((VALUES, out[0] * out[1] * out[2]),),
+                out,
+                note=f"{out[1]}·{out[2]} positions × {count_text(n)}",
+                asked=(VALUES,),
+            ),
+        ]
+        return _bars_picture(
+            "Values of the maps and of the converted layer's output",
+            bars,
+            f"The {h}×{w} kernel fits {out[1]} × {out[2]} times on the {big_h}×{big_w} map: "
+            f"{out[1] * out[2]} positions, {count_text(n)} outputs each, "
+            f"{count_text(out[0] * out[1] * out[2])} values.",
+        )
+    conv_shape = (n, conv_output_size(h, 3, 2, 1), conv_output_size(w, 3, 2, 1))
+    pool_shape = (c, pool_output_size(h, 2, 2), pool_output_size(w, 2, 2))
+    bars = [
+        feature_map,
+        Bar(
+            "(a) strided conv 3×3, stride 2",
+            (
+                (VALUES, conv_shape[0] * conv_shape[1] * conv_shape[2]),
+                (PARAMETERS, setup.strided_conv),
+            ),
+            conv_shape,
+            note=f"{n}·{c}·3·3 + {n} parameters",
+            asked=(VALUES,)
+            if ask == "conv_downsample"
+            else (PARAMETERS,) * (ask != "pool_downsample"),
+        ),
+        Bar(
+            "(b) max pooling 2×2, stride 2",
+            ((VALUES, pool_shape[0] * pool_shape[1] * pool_shape[2]), (PARAMETERS, 0)),
+            pool_shape,
+            note="no parameters",
+            asked=(VALUES,)
+            if ask == "pool_downsample"
+            else (PARAMETERS,) * (ask != "conv_downsample"),
+        ),
+    ]
+    return _bars_picture(
+        "Downsampling: output values and parameters",
+        bars,
+        f"On the {h}×{w} map the strided convolution gives {_shape_text(conv_shape[1:])} and "
+        f"has {count_text(setup.strided_conv)} parameters; max pooling gives "
+        f"{_shape_text(pool_shape[1:])} and has none.",
     )
 
 
@@ -720,7 +887,7 @@ def reference(exercise: Exercise) -> Any:
             Fraction(conv2d_parameter_count(c, n, (h, w)), conv2d_parameter_count(c, n, 1))
         )
     if ask == "sliding":
-        big = (c, setup.large_height, setup.large_width)
+        big: tuple[int, ...] = (c, setup.large_height, setup.large_width)
         if setup.net_stride:  # the layers before: shrink by exactly the total stride
             big = max_pool2d_output_shape(big, setup.net_stride)
         out = engine_reference.conv2d(np.zeros((1, 1, *big[1:])), np.zeros((1, 1, h, w)))

@@ -41,7 +41,10 @@ counted once), ``bytes_numbers_confused`` (d3: numbers for bytes or the reverse)
 
 Picture (d2): the input's first channel (padded when there is padding) with the k × k window and
 the grid of window positions, each cell holding its column number l, so clicking a cell shows the
-window that column l copies.
+window that column l copies. d1 and d3: bars of how many numbers (d3 ``bytes``: float32 bytes)
+each matrix of the product holds — the input, the unfolded ``cols`` (asked; with the input too for
+a ratio), ``W_mat`` and the output — with their shapes (C·k·k × L for ``cols``) beside them: one
+image at d1, the batch at d3.
 """
 
 from __future__ import annotations
@@ -71,6 +74,14 @@ from quiz.exercises.families.tensors import (
     products,
 )
 from quiz.exercises.latex import count as _n
+from quiz.exercises.pictures import (
+    Bar,
+    BarsPicture,
+    SolutionPicture,
+    log_scale,
+    ratio_text,
+    size_text,
+)
 from quiz.grading import AnswerKind
 
 ID = "im2col"
@@ -95,7 +106,7 @@ BYTES_PER_NUMBER = 4  # float32
 ASKS = ("shape", "entry", "product", "numbers", "bytes", "ratio")
 
 # difficulty 3: realistic layers (C_in, C_out, size, kernel, stride, padding)
-_LAYERS = (
+_LAYERS: tuple[tuple[int, int, int, int, int, int], ...] = (
     (3, 64, 224, 7, 2, 3),  # ResNet's stem
     (3, 16, 32, 3, 1, 1),  # a CIFAR network's first layer
     (3, 6, 32, 5, 1, 0),  # LeNet-5's first layer (on 32 × 32)
@@ -222,14 +233,16 @@ def build(
     if setup.ask not in ASKS:
         raise ValueError(f"ask must be one of {', '.join(ASKS)}; got {setup.ask!r}")
     tensors = dict(tensors or {})
-    kind, grading = AnswerKind.NUMBER, {}
-    picture = None
+    kind = AnswerKind.NUMBER
+    grading: dict[str, Any] = {}
+    picture: SolutionPicture | None = None
     k, s, p = setup.kernel, setup.stride, setup.padding
     if setup.ask == "shape":
         kind, grading = AnswerKind.SHAPE, {"names": ("rows", "columns")}
         expected: Any = list(
             unfold_output_shape((setup.channels, setup.height, setup.width), k, 1, p, s)
         )
+        picture = _shape_picture(setup)
     elif setup.ask in ("entry", "product"):
         x = np.asarray(tensors["X"], dtype=float)
         cols = unfold(x, k, padding=p, stride=s)
@@ -256,6 +269,7 @@ def build(
             expected, grading = BYTES_PER_NUMBER * numbers, {"rel_tol": 0.0, "abs_tol": 0.0}
         else:
             expected = float(Fraction(numbers, setup.input_numbers))
+        picture = _memory_picture(setup)
     return Exercise(
         family=ID,
         seed=seed,
@@ -269,6 +283,117 @@ def build(
         hint=_HINTS[setup.ask],
         grading=grading,
         picture=picture,
+    )
+
+
+# --- the pictures (d1, d3): the product's matrices as bars ---------------------------------
+
+NUMBERS = "numbers"
+BYTES = "float32 bytes"
+
+
+def _shape_picture(setup: Setup) -> BarsPicture:
+    """One image: how many numbers the input, ``cols`` (asked), ``W_mat`` and the product hold,
+    each with its shape, so that the rows and columns of ``cols`` read off beside its bar."""
+    c, h, w, k, f = setup.channels, setup.height, setup.width, setup.kernel, setup.filters
+    rows, positions, p = setup.rows, setup.positions, setup.padding
+    out_h, out_w = setup.out()
+    padded = f", zero-padded to {h + 2 * p}×{w + 2 * p}" if p else ""
+    bars = (
+        Bar("input X", ((NUMBERS, c * h * w),), (c, h, w), note=f"{c}·{h}·{w}{padded}"),
+        Bar(
+            "unfolded cols",
+            ((NUMBERS, rows * positions),),
+            (rows, positions),
+            note=f"rows {c}·{k}·{k}, columns {out_h}·{out_w}",
+            asked=(NUMBERS,),
+        ),
+        Bar("weights W_mat", ((NUMBERS, f * rows),), (f, rows), note="a row per filter"),
+        Bar(
+            "product W_mat · cols",
+            ((NUMBERS, f * positions),),
+            (f, positions),
+            note=f"the output {f}×{out_h}×{out_w}, flattened",
+        ),
+    )
+    if positions != h * w:
+        cells = f", not the input's {h}·{w} = {h * w} cells"
+    else:
+        cells = f", here as many as the input's {h}·{w} cells"
+    return BarsPicture(
+        title="The matrices of the product W_mat · cols, for one image",
+        bars=bars,
+        axis=NUMBERS,
+        log_scale=log_scale(bar.total for bar in bars),
+        caption=f"cols has a row per entry of a window ({c}·{k}·{k} = {rows}) and a column per "
+        f"window position ({out_h}·{out_w} = {positions}{cells}): {rows}×{positions}. W_mat "
+        f"({f}×{rows}) times cols ({rows}×{positions}) is {f}×{positions}, each filter's "
+        "output at every window position.",
+    )
+
+
+def _memory_picture(setup: Setup) -> BarsPicture:
+    """The batch: the numbers (or float32 bytes, when they are asked) of the input, the unfolded
+    ``cols`` (asked; with the input for a ratio), ``W_mat`` and the output."""
+    n, c, h, w = setup.batch, setup.channels, setup.height, setup.width
+    k, s, f = setup.kernel, setup.stride, setup.filters
+    rows, positions = setup.rows, setup.positions
+    out_h, out_w = setup.out()
+    in_bytes = setup.ask == "bytes"
+    series, scale, times = (BYTES, BYTES_PER_NUMBER, "4·") if in_bytes else (NUMBERS, 1, "")
+    unfolded = n * rows * positions
+    bars = (
+        Bar(
+            "input batch X",
+            ((series, scale * setup.input_numbers),),
+            (n, c, h, w),
+            note=f"{times}{n}·{c}·{h}·{w}",
+            asked=(series,) * (setup.ask == "ratio"),
+        ),
+        Bar(
+            "unfolded cols",
+            ((series, scale * unfolded),),
+            (n, rows, positions),
+            note=f"{times}{n}·({c}·{k}·{k})·({out_h}·{out_w})",
+            asked=(series,),
+        ),
+        Bar(
+            "weights W_mat",
+            ((series, scale * f * rows),),
+            (f, rows),
+            note=f"{times}{f}·{c}·{k}·{k}, one for the whole batch",
+        ),
+        Bar(
+            "output",
+            ((series, scale * n * f * positions),),
+            (n, f, out_h, out_w),
+            note=f"{times}{n}·{f}·{out_h}·{out_w}",
+        ),
+    )
+    copies = Fraction(unfolded, setup.input_numbers)
+    rule = f"k²/s² = {k * k}/{s * s}" if s > 1 else f"k² = {k * k}"
+    if copies == Fraction(k * k, s * s):
+        windows = f"{rule} windows on average"
+    elif copies < Fraction(k * k, s * s):
+        windows = f"a little under {rule} windows on average (fewer at the unpadded border)"
+    else:
+        windows = f"about {rule} windows on average"
+    caption = (
+        f"cols holds {ratio_text(copies)} times the input's numbers: each input value is copied "
+        f"into every window that covers it, {windows}."
+    )
+    if in_bytes:
+        caption += (
+            f" At 4 bytes a number, cols takes {size_text(scale * unfolded)}, the input "
+            f"{size_text(scale * setup.input_numbers)}."
+        )
+    return BarsPicture(
+        title=f"What im2col holds for a batch of {n}, in {series}",
+        bars=bars,
+        axis="bytes" if in_bytes else NUMBERS,
+        unit="bytes" if in_bytes else "count",
+        log_scale=log_scale(bar.total for bar in bars),
+        caption=caption,
     )
 
 

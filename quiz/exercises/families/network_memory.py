@@ -21,6 +21,10 @@ Difficulty 3: a realistic network (3 × 32 × 32 or 3 × 64 × 64 input, 16 to 5
 two fully connected layers); the memory of a forward pass on a batch of ``B`` inputs in bytes or
 KiB (activations scale with the batch, the parameters are stored once), or the largest
 activation or parameter count of any one layer.
+
+Picture: every layer as bars — its activations and parameters side by side on a log axis, its
+MACs, or (memory) the bytes it keeps for the batch, stacked with its parameters' — the asked
+layer(s) outlined.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from engine import (
 from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
 from quiz.exercises.latex import count as _n
 from quiz.exercises.latex import shape as _shape
+from quiz.exercises.pictures import Bar, BarsPicture, count_text, log_scale, size_text
 from quiz.grading import AnswerKind
 
 ID = "network-memory"
@@ -272,6 +277,7 @@ def generate(seed: int, difficulty: int) -> Exercise:
         first = pick(rng, (16, 32, 64))
         filters = tuple(first * 2**block for block in range(blocks))
         classes = pick(rng, (10, 100))
+        outputs: tuple[int, ...]
         if rng.integers(2):
             kinds, outputs = kinds + "ff", (pick(rng, (128, 256, 512)), classes)
         else:
@@ -318,6 +324,131 @@ def build(setup: Setup, seed: int = 0, difficulty: int = 2) -> Exercise:
         solution=_solution(setup, rows, expected),
         hint=_HINTS[setup.question],
         grading=grading,
+        picture=_picture(setup, rows),
+    )
+
+
+ACTIVATIONS, PARAMETERS, MACS = "activations", "parameters", "MACs"
+STORED_ONCE = "parameters (one copy)"
+
+
+def _picture(setup: Setup, rows: Sequence[Row]) -> BarsPicture:
+    """The network layer by layer, in the quantity the question counts: activations and
+    parameters side by side (log axis), the MACs of every layer, or the bytes of a forward pass
+    stacked per layer (activations of the whole batch, then the parameters)."""
+    question = setup.question
+    if question == "memory":
+        return _memory_picture(setup, rows)
+    if question == "macs_layer":
+        bars = [
+            Bar(
+                row.layer.name,
+                ((MACS, row.macs),) if row.macs else (),
+                row.shape,
+                asked=(MACS,) * (row.layer.name == setup.layer),
+            )
+            for row in rows
+        ]
+        named = _row_of(rows, setup.layer)
+        return BarsPicture(
+            title="Multiply-accumulates of each layer (one input)",
+            bars=tuple(bars),
+            axis=MACS,
+            log_scale=log_scale(row.macs for row in rows if row.macs),
+            caption=f"{named.layer.name}: {count_text(named.macs)} MACs, one dot product of "
+            f"{count_text(named.macs // named.activations)} products per output value. Max "
+            "pooling has none.",
+        )
+    series = (
+        PARAMETERS if question in ("params_layer", "params_total", "most_params") else (ACTIVATIONS)
+    )
+    top = max((row.parameters if series == PARAMETERS else row.activations) for row in rows)
+    bars = []
+    if setup.input_counted:
+        bars.append(
+            Bar(
+                "input",
+                ((ACTIVATIONS, setup.input_values),),
+                (setup.channels, setup.height, setup.width),
+                asked=(ACTIVATIONS,),
+            )
+        )
+    for row in rows:
+        value = {ACTIVATIONS: row.activations, PARAMETERS: row.parameters}[series]
+        if question in ("activations_layer", "params_layer"):
+            asked = row.layer.name == setup.layer
+        elif question in ("most_activations", "most_params"):
+            asked = value == top
+        else:
+            asked = True
+        parts = ((ACTIVATIONS, row.activations),) + (
+            ((PARAMETERS, row.parameters),) if row.parameters else ()
+        )
+        bars.append(Bar(row.layer.name, parts, row.shape, asked=(series,) * (asked and value > 0)))
+    counts = [value for bar in bars for _, value in bar.parts]
+    total = sum(bar.value(series) or 0 for bar in bars if bar.asked)
+    if question in ("activations_total", "params_total"):
+        caption = f"Adding up the {series} bars: {count_text(total)} {series} in all."
+    else:
+        where = " and ".join(bar.label for bar in bars if bar.asked)
+        caption = f"{where}: {count_text(top if 'most' in question else total)} {series}."
+    largest = [
+        f"the most {name}: {row.layer.name} ({count_text(number)})"
+        for name, row, number in (
+            (ACTIVATIONS, *_largest(rows, ACTIVATIONS)),
+            (PARAMETERS, *_largest(rows, PARAMETERS)),
+        )
+        if not (question.startswith("most_") and name == series)  # the caption's first part
+    ]
+    caption += f" Of the layers, {'; '.join(largest)}."
+    return BarsPicture(
+        title="Activations (values per input) and parameters of each layer",
+        bars=tuple(bars),
+        axis="activations and parameters",
+        log_scale=log_scale(counts),
+        caption=caption,
+    )
+
+
+def _largest(rows: Sequence[Row], series: str) -> tuple[Row, int]:
+    """The first layer with the most activations or parameters, and that number."""
+    row = max(rows, key=lambda row: row.activations if series == ACTIVATIONS else row.parameters)
+    return row, row.activations if series == ACTIVATIONS else row.parameters
+
+
+def _memory_picture(setup: Setup, rows: Sequence[Row]) -> BarsPicture:
+    """The bytes a forward pass keeps, per layer: its activations for the whole batch, and (when
+    the question counts them) its parameters, stored once."""
+    batch, size = setup.batch, BYTES_PER_NUMBER
+    activations = f"activations × batch {batch}"
+    bars = []
+    if setup.input_counted:
+        bars.append(
+            Bar(
+                "input",
+                ((activations, batch * setup.input_values * size),),
+                (setup.channels, setup.height, setup.width),
+                asked=(activations,),
+            )
+        )
+    for row in rows:
+        parts: tuple[tuple[str, float], ...] = ((activations, batch * row.activations * size),)
+        if setup.with_parameters and row.parameters:
+            parts += ((STORED_ONCE, row.parameters * size),)
+        bars.append(Bar(row.layer.name, parts, row.shape, asked=tuple(name for name, _ in parts)))
+    total = sum(bar.total for bar in bars)
+    kept = "activations and parameters" if setup.with_parameters else "activations"
+    if setup.unit == "KiB":
+        amount = f"{count_text(total)} bytes = {count_text(round(total / KIB, 2))} KiB"
+    else:
+        amount = f"{count_text(total)} bytes ({size_text(total)})"
+    return BarsPicture(
+        title=f"Bytes kept by a forward pass on a batch of {batch} (float32)",
+        bars=tuple(bars),
+        axis="bytes",
+        unit="bytes",
+        stacked=True,
+        caption=f"The {kept}, layer by layer, 4 bytes a number: {amount} in all.",
     )
 
 

@@ -25,6 +25,9 @@ Difficulty 2: the MACs of the separable block's forward pass, or the parameters 
 Difficulty 3: the ratio standard ÷ separable of the parameters or of the MACs, at realistic
     MobileNet sizes; or the separable block's parameters or MACs with a depth multiplier
     ``K > 1``.
+
+Picture: the standard layer's bar against the separable block's, depthwise and pointwise stacked,
+in parameters or MACs as the question counts.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import numpy as np
 from engine import conv2d_macs, conv2d_parameter_count
 from engine import reference as engine_reference
 from quiz.exercises.base import Exercise, Family, Mistake, pick, rng_for
+from quiz.exercises.pictures import Bar, BarsPicture, count_text, ratio_text
 from quiz.grading import AnswerKind
 
 ID = "separable-conv"
@@ -207,6 +211,65 @@ def build(setup: Setup, seed: int = 0, difficulty: int = 2) -> Exercise:
         params=asdict(setup),
         solution=_solution(setup, counts),
         hint=_HINTS[setup.ask],
+        picture=_picture(setup, counts),
+    )
+
+
+def _picture(setup: Setup, counts: dict[str, int]) -> BarsPicture:
+    """The standard layer against the separable block, its depthwise and pointwise layers
+    stacked, in the quantity the question counts (parameters or MACs)."""
+    c_in, c_out, k, mid, hw = (
+        setup.in_channels,
+        setup.out_channels,
+        setup.kernel,
+        setup.middle,
+        setup.positions,
+    )
+    macs = setup.ask in (SEPARABLE_MACS, MAC_RATIO)
+    if macs:
+        suffix, quantity = "_macs", "MACs"
+        notes = (f"{hw}·{c_out}·{c_in}·{k * k}", f"{hw}·{mid}·{k * k}", f"{hw}·{c_out}·{mid}")
+    else:
+        suffix, quantity = "", "parameters"
+        notes = (f"{c_out}·{c_in}·{k}·{k}", f"{mid}·{k}·{k}", f"{c_out}·{mid}")
+        if setup.bias:
+            notes = (
+                f"{notes[0]} + {c_out}",
+                f"({notes[1]} + {mid})",
+                f"({notes[2]} + {c_out})",
+            )
+    standard = counts["standard" + suffix]
+    depthwise, pointwise = counts["depthwise" + suffix], counts["pointwise" + suffix]
+    dw_series, pw_series = f"depthwise {k}×{k}", "pointwise 1×1"
+    ask_standard = setup.ask in (STANDARD_PARAMETERS, PARAMETER_RATIO, MAC_RATIO)
+    ask_separable = setup.ask != STANDARD_PARAMETERS
+    bars = (
+        Bar(
+            f"standard {k}×{k} conv",
+            ((f"standard {k}×{k}", standard),),
+            note=notes[0],
+            asked=(f"standard {k}×{k}",) * ask_standard,
+        ),
+        Bar(
+            "depthwise-separable block",
+            ((dw_series, depthwise), (pw_series, pointwise)),
+            note=f"{notes[1]} + {notes[2]}",
+            asked=(dw_series, pw_series) if ask_separable else (),
+        ),
+    )
+    ratio = Fraction(standard, depthwise + pointwise)
+    if setup.ask in (PARAMETER_RATIO, MAC_RATIO):
+        times = ratio_text(ratio)
+    else:
+        times = f"about {float(ratio):.1f}"
+    return BarsPicture(
+        title=f"{quantity[0].upper()}{quantity[1:]}: standard against separable",
+        bars=bars,
+        axis=quantity,
+        stacked=True,
+        caption=f"Depthwise {count_text(depthwise)} + pointwise {count_text(pointwise)} = "
+        f"{count_text(depthwise + pointwise)} {quantity} for the separable block, against "
+        f"{count_text(standard)} for the standard convolution: {times} times fewer.",
     )
 
 

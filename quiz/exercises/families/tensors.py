@@ -262,8 +262,7 @@ def matrix(values: np.ndarray | Sequence[Sequence[float]]) -> str:
     array = np.asarray(values, dtype=float)
     if array.ndim != 2:
         raise ValueError(f"expected a 2-D array, got shape {array.shape}")
-    rows = [" & ".join([number(v) for v in row]) for row in array.tolist()]
-    return "\\begin{bmatrix} " + " \\\\ ".join(rows) + " \\end{bmatrix}"
+    return latex.bmatrix([" & ".join([number(v) for v in row]) for row in array.tolist()])
 
 
 INDEX_BASE = "Rows and columns are numbered from 0 at the top left, as in PyTorch."

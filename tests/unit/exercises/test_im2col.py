@@ -13,6 +13,7 @@ from quiz.exercises.base import grade_exercise, relevant_mistakes
 from quiz.exercises.families import im2col as family
 from quiz.exercises.families.im2col import FAMILY, MISTAKES, Setup, build
 from quiz.exercises.families.tensors import INDEX_BASE
+from quiz.exercises.pictures import BarsPicture
 from quiz.grading import AnswerKind
 from tests.support import named_mistake
 
@@ -217,7 +218,7 @@ def test_generated_questions_match_their_difficulty(difficulty: int) -> None:
             assert 1 <= setup.channels <= 3 and min(setup.height, setup.width) >= 4
             assert max(setup.height, setup.width) <= 8
             assert setup.kernel in (2, 3) and setup.stride in (1, 2) and setup.padding in (0, 1)
-            assert not exercise.tensors and exercise.picture is None
+            assert not exercise.tensors and isinstance(exercise.picture, BarsPicture)
         elif difficulty == 2:
             assert setup.ask in ("entry", "product")
             assert (setup.channels, setup.height, setup.width) == (2, 4, 4)
@@ -242,6 +243,7 @@ def test_generated_questions_match_their_difficulty(difficulty: int) -> None:
                 assert Fraction(exercise.expected).limit_denominator(16) == Fraction(k * k, s * s)
             else:
                 assert exercise.grading == {"rel_tol": 0.0, "abs_tol": 0.0}
+            assert isinstance(exercise.picture, BarsPicture)
     expected = {1: {"shape"}, 2: {"entry", "product"}, 3: {"numbers", "bytes", "ratio"}}
     assert asks == expected[difficulty]
 
