@@ -4,8 +4,10 @@
 classroom sign-in (HTTP routes that set the ``HttpOnly`` session cookie, and a gate that shows the
 sign-in form to a browser without a session: :mod:`quiz.web.sign_in`), and single sign-on's
 second leg after ``st.login`` (:mod:`quiz.web.single_sign_on`, reading Streamlit's identity
-cookie through :mod:`quiz.ui.streamlit_identity`). Its lifespan warms the
-process in a thread while the first browser loads Streamlit's JavaScript (:mod:`quiz.ui.warmup`).
+cookie through :mod:`quiz.ui.streamlit_identity`). It also serves Stride's own few lines of
+browser script (:mod:`quiz.web.scripts`: the content security policy refuses inline ones). Its
+lifespan warms the process in a thread while the first browser loads Streamlit's JavaScript
+(:mod:`quiz.ui.warmup`).
 
 The middleware, outermost first: security headers on every answer
 (:mod:`quiz.web.security_headers`), ``/_stcore/metrics`` for this machine only in classroom mode
@@ -28,6 +30,7 @@ from streamlit.runtime import Runtime
 
 from quiz.ui.streamlit_identity import StreamlitIdentity
 from quiz.web.metrics import MetricsGate
+from quiz.web.scripts import script_routes
 from quiz.web.security_headers import SecurityHeaders, server_error
 from quiz.web.sign_in import SignInGate, sign_in_routes
 from quiz.web.single_sign_on import SingleSignOn
@@ -63,7 +66,7 @@ single_sign_on = SingleSignOn(StreamlitIdentity())
 app = st.App(
     ROOT / "app.py",
     lifespan=_lifespan,
-    routes=[*sign_in_routes(), *single_sign_on.routes()],
+    routes=[*sign_in_routes(), *single_sign_on.routes(), *script_routes()],
     middleware=[
         Middleware(SecurityHeaders, index_html=Path(get_static_dir()) / "index.html"),
         Middleware(MetricsGate),

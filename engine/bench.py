@@ -98,7 +98,7 @@ def _conv_case(
     shape: tuple,
     out_ch: int,
     padding: int,
-    dtype: type,
+    dtype: type[np.floating],
     backward: bool,
     with_reference: bool,
     family: str | None,

@@ -87,6 +87,13 @@ def _batch_statistics(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray,
     return mean, np.mean(centred * centred, axis=axes)
 
 
+def _float_buffer(buffer: object, name: str) -> np.ndarray:
+    """A running buffer that training mode may update in place: a float numpy array."""
+    if not isinstance(buffer, np.ndarray) or buffer.dtype.kind != "f":
+        raise ValueError(f"{name} must be a float numpy array: training mode updates it in place")
+    return buffer
+
+
 def _update(buffer: np.ndarray, value: np.ndarray, momentum: float) -> None:
     buffer[...] = (1.0 - momentum) * buffer.astype(np.float64) + momentum * value
 
@@ -119,21 +126,19 @@ def batch_norm2d(
     beta = _per_channel(bias, "bias", channels)
     if (mean_in is None) != (var_in is None):
         raise ValueError("running_mean and running_var must either both be None or neither be None")
-    if not isinstance(momentum, numbers.Real) or isinstance(momentum, bool):
+    given: object = momentum  # typed float, but callers may pass anything: check it as an object
+    if not isinstance(given, numbers.Real) or isinstance(given, bool):
         raise ValueError(f"momentum must be a real number; got {momentum!r}")
     dtype = float_dtype(x, gamma, beta)
     if training:
         _check_training_size(x)
         mean, var = _batch_statistics(x, axes)
         if running_mean is not None:
-            for name, buffer in (("running_mean", running_mean), ("running_var", running_var)):
-                if not isinstance(buffer, np.ndarray) or buffer.dtype.kind != "f":
-                    raise ValueError(
-                        f"{name} must be a float numpy array: training mode updates it in place"
-                    )
+            mean_buffer = _float_buffer(running_mean, "running_mean")
+            var_buffer = _float_buffer(running_var, "running_var")
             m = _count(x)
-            _update(running_mean, mean, float(momentum))  # type: ignore[arg-type]
-            _update(running_var, var * (m / (m - 1)), float(momentum))  # type: ignore[arg-type]
+            _update(mean_buffer, mean, float(momentum))
+            _update(var_buffer, var * (m / (m - 1)), float(momentum))
     else:
         if mean_in is None or var_in is None:
             raise ValueError(

@@ -22,6 +22,7 @@ the gradient back through the same views, so overlapping windows accumulate by c
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Literal, overload
 
 import numpy as np
 
@@ -201,6 +202,43 @@ def _max_setup(
     p = MaxPool2dParams.build(kernel_size, stride, padding, dilation, ceil_mode)
     out_hw = p.output_hw(*x.shape[2:])
     return _Windows(x.shape, p.kernel, p.stride, p.padding, p.dilation, out_hw)
+
+
+@overload
+def max_pool2d(
+    input: object,
+    kernel_size: IntOrPair,
+    stride: IntOrPair | None = None,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+    ceil_mode: bool = False,
+    return_indices: Literal[False] = False,
+) -> np.ndarray: ...
+
+
+@overload
+def max_pool2d(
+    input: object,
+    kernel_size: IntOrPair,
+    stride: IntOrPair | None = None,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+    ceil_mode: bool = False,
+    *,
+    return_indices: Literal[True],
+) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@overload
+def max_pool2d(
+    input: object,
+    kernel_size: IntOrPair,
+    stride: IntOrPair | None = None,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]: ...
 
 
 def max_pool2d(

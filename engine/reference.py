@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -114,9 +114,10 @@ def conv2d(
     filters = np.asarray(weight, dtype=np.float64)
     shapes.conv2d_output_shape(inp.shape, filters.shape, stride, padding, dilation, groups)
     C_O, C_I, H_F, W_F = filters.shape  # C_I: input channels per group
-    B = [0.0] * C_O if bias is None else np.asarray(bias, dtype=np.float64).tolist()
-    if bias is not None and np.shape(bias) != (C_O,):
+    biases = np.zeros(C_O) if bias is None else np.asarray(bias, dtype=np.float64)
+    if biases.shape != (C_O,):
         raise ValueError(f"bias must have shape ({C_O},), one number per output channel")
+    B = biases.tolist()
     (sh, sw), (dh, dw) = as_pair(stride, "stride", 1), as_pair(dilation, "dilation", 1)
     padded = _pad(inp, _pads(padding, (H_F, W_F), (dh, dw)))
     N, H_P, W_P = padded.shape[0], padded.shape[2], padded.shape[3]
@@ -476,6 +477,43 @@ def _pool(
         _pool_count(W, kernel[1], stride_[1], pad[1], dil[1], ceil_mode),
     )
     return _Pool(kernel, stride_, pad, dil, out)
+
+
+@overload
+def max_pool2d(
+    input: object,
+    kernel_size: IntOrPair,
+    stride: IntOrPair | None = None,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+    ceil_mode: bool = False,
+    return_indices: Literal[False] = False,
+) -> np.ndarray: ...
+
+
+@overload
+def max_pool2d(
+    input: object,
+    kernel_size: IntOrPair,
+    stride: IntOrPair | None = None,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+    ceil_mode: bool = False,
+    *,
+    return_indices: Literal[True],
+) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@overload
+def max_pool2d(
+    input: object,
+    kernel_size: IntOrPair,
+    stride: IntOrPair | None = None,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]: ...
 
 
 def max_pool2d(

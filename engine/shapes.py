@@ -268,7 +268,7 @@ def _check_weight_shape(weight_shape: Sequence[int], what: str) -> tuple[int, in
         raise ValueError(
             f"{what} expects a 4-D weight of positive sizes (out, in/groups, kH, kW); got {shape}"
         )
-    return shape  # type: ignore[return-value]
+    return shape
 
 
 def _check_groups(channels: int, out_channels: int, groups: object) -> int:

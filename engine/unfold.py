@@ -80,7 +80,7 @@ def unfold_output_shape(
     if min(shape[-3:]) < 1:
         raise ValueError(f"unfold expects at least one channel, row and column; got {shape}")
     kernel, dilation_hw, padding_hw, stride_hw = _geometry(kernel_size, dilation, padding, stride)
-    out_h, out_w = _blocks(shape[-2:], kernel, dilation_hw, padding_hw, stride_hw)
+    out_h, out_w = _blocks((shape[-2], shape[-1]), kernel, dilation_hw, padding_hw, stride_hw)
     return (*shape[:-3], shape[-3] * kernel[0] * kernel[1], out_h * out_w)
 
 

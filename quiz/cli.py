@@ -34,6 +34,16 @@ from quiz.commands.serve import add_run_command, run_server
 from quiz.commands.users import add_user_commands
 from quiz.config import ConfigError, default_database_url
 from quiz.decks import DeckFormatError, parse_deck_file
+from quiz.decks.export import export_deck
+from quiz.decks.problems import check_deck_file, format_problems
+from quiz.exercises.base import Exercise, Family, grade_exercise
+from quiz.exercises.registry import UnknownFamilyError, all_families, get_family
+from quiz.runtime import Stride
+from quiz.scheduling import utc_now
+from quiz.services.deck_browser import deck_for_export
+from quiz.services.decks import find_deck_id, import_deck, list_decks
+from quiz.store.db import make_engine
+from quiz.store.migrate import current_revision, head_revision, upgrade
 from quiz.text_safety import terminal_json, terminal_text
 
 
@@ -169,7 +179,7 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_exercise_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_exercise_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     exercise = commands.add_parser("exercise", help="list, generate and grade exercises")
     exercise.set_defaults(handler=lambda _args, _extra: exercise.print_help())
     sub = exercise.add_subparsers(title="exercise commands", metavar="COMMAND")
@@ -197,7 +207,6 @@ def _add_exercise_commands(commands: argparse._SubParsersAction) -> None:  # typ
 
 
 def _exercise_list(args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.exercises.registry import all_families
 
     families = [
         {
@@ -218,21 +227,21 @@ def _exercise_list(args: argparse.Namespace, _extra: list[str]) -> int:
     return 0
 
 
-def _load_exercise(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from quiz.exercises.registry import UnknownFamilyError, get_family
+def _load_exercise(args: argparse.Namespace) -> tuple[Family, Exercise] | None:
 
     try:
         family = get_family(args.family)
     except UnknownFamilyError as error:
         print(f"stride: {error}", file=sys.stderr)
-        return None, None
+        return None
     return family, family.make(args.seed, args.difficulty)
 
 
 def _exercise_generate(args: argparse.Namespace, _extra: list[str]) -> int:
-    _family, exercise = _load_exercise(args)
-    if exercise is None:
+    loaded = _load_exercise(args)
+    if loaded is None:
         return 2
+    _family, exercise = loaded
     if args.json:
         print(json.dumps(exercise.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -244,11 +253,11 @@ def _exercise_generate(args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _exercise_grade(args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.exercises.base import grade_exercise
 
-    family, exercise = _load_exercise(args)
-    if exercise is None:
+    loaded = _load_exercise(args)
+    if loaded is None:
         return 2
+    family, exercise = loaded
     grade = grade_exercise(family, exercise, args.answer)
     result = {
         "score": grade.score,
@@ -287,7 +296,6 @@ def _deck_parse(args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _deck_check(args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.decks.problems import check_deck_file, format_problems
 
     problems = check_deck_file(args.file)
     if problems:
@@ -304,9 +312,6 @@ def _deck_check(args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _deck_import(args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.runtime import Stride
-    from quiz.scheduling import utc_now
-    from quiz.services.decks import import_deck
 
     try:
         deck = parse_deck_file(args.file)
@@ -314,33 +319,21 @@ def _deck_import(args: argparse.Namespace, _extra: list[str]) -> int:
         print(terminal_text(f"{args.file}:{error.line}: {error.message}"), file=sys.stderr)
         print("nothing was imported", file=sys.stderr)
         return 1
-    stride = Stride.open()
-    try:
-        with stride.transaction() as session:
-            name = os.path.basename(args.file)
-            report = import_deck(session, deck, utc_now(), slug=args.slug, source_name=name)
-    finally:
-        stride.close()
+    with Stride.open() as stride, stride.transaction() as session:
+        name = os.path.basename(args.file)
+        report = import_deck(session, deck, utc_now(), slug=args.slug, source_name=name)
     print(terminal_text(report.summary()))
     return 0
 
 
 def _deck_export(args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.decks.export import export_deck
-    from quiz.runtime import Stride
-    from quiz.services.deck_browser import deck_for_export
-    from quiz.services.decks import find_deck_id
 
-    stride = Stride.open()
-    try:
-        with stride.transaction() as session:
-            deck_id = find_deck_id(session, args.deck)
-            if deck_id is None:
-                print(f"stride: no deck {args.deck!r}; see `stride deck list`", file=sys.stderr)
-                return 1
-            deck = deck_for_export(session, deck_id)
-    finally:
-        stride.close()
+    with Stride.open() as stride, stride.transaction() as session:
+        deck_id = find_deck_id(session, args.deck)
+        if deck_id is None:
+            print(f"stride: no deck {args.deck!r}; see `stride deck list`", file=sys.stderr)
+            return 1
+        deck = deck_for_export(session, deck_id)
     report = export_deck(deck, args.format, args.output)
     skipped = f" ({report.skipped_exercises} exercise entries left out: Anki cannot grade them)"
     print(
@@ -350,15 +343,9 @@ def _deck_export(args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _deck_list(_args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.runtime import Stride
-    from quiz.services.decks import list_decks
 
-    stride = Stride.open()
-    try:
-        with stride.transaction() as session:
-            decks = list_decks(session)
-    finally:
-        stride.close()
+    with Stride.open() as stride, stride.transaction() as session:
+        decks = list_decks(session)
     for deck in decks:
         slug, title = terminal_text(deck.slug), terminal_text(deck.title)
         print(f"{deck.id:>4}  {slug:<50}  {deck.card_count:>5} items  {title}")
@@ -366,8 +353,6 @@ def _deck_list(_args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _db_upgrade(_args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.store.db import make_engine
-    from quiz.store.migrate import current_revision, upgrade
 
     engine = make_engine(default_database_url())
     upgrade(engine)
@@ -378,9 +363,6 @@ def _db_upgrade(_args: argparse.Namespace, _extra: list[str]) -> int:
 
 def _db_current(_args: argparse.Namespace, _extra: list[str]) -> int:
     from sqlalchemy.engine import make_url
-
-    from quiz.store.db import make_engine
-    from quiz.store.migrate import current_revision, head_revision
 
     url = default_database_url()
     engine = make_engine(url)

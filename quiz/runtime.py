@@ -118,3 +118,11 @@ class Stride:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def __enter__(self) -> Stride:
+        """``with Stride.open() as stride:`` — closed (its connections released) at the end,
+        however the block ends (the commands use it so)."""
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

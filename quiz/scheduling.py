@@ -1,13 +1,9 @@
 """A thin wrapper over the ``fsrs`` package (FSRS-6): review, preview, undo data, interval labels.
 
-``fsrs`` has no "new" state (a fresh ``fsrs.Card`` is Learning at step 0), no undo and no interval
-labels; this module adds them around it. A :class:`Schedule` is one user's state for one item; a
-review turns a schedule and a :class:`Rating` into the next schedule. The *previous* schedule is
-kept in the review log, which is all an undo needs.
-
-Button labels are computed with fuzzing off: with ``enable_fuzzing`` the interval actually given to
-a review-state card may differ from the label by a few percent (FSRS's fuzz spreads reviews so
-cards learnt together do not stay due together).
+A :class:`Schedule` is one user's state for one item; a review turns a schedule and a
+:class:`Rating` into the next schedule. What Stride adds around ``fsrs`` (a *new* state, undo
+through the review log, labels computed without fuzz) and the queue's rules are specified once, in
+``docs/scheduling.md``.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,21 @@ SEED_DECK = REPO_ROOT / "data" / "seeds" / "cnn-notes.txt"
 BUILTIN_DECK = REPO_ROOT / "data" / "decks" / "cnn.md"
 # A fixed moment for deterministic scheduling tests (a Wednesday, noon UTC).
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def sweep_seeds(full: int) -> range:
+    """The seeds a family sweep draws: ``range(full)``, or fewer when ``STRIDE_SWEEP_SEEDS`` is
+    set (``make check`` sets it low for a fast loop; ``make test`` and CI leave it unset)."""
+    wanted = os.environ.get("STRIDE_SWEEP_SEEDS", "").strip()
+    if not wanted:
+        return range(full)
+    try:
+        count = int(wanted)
+    except ValueError:
+        raise ValueError(f"STRIDE_SWEEP_SEEDS must be a whole number; got {wanted!r}") from None
+    if count < 1:
+        raise ValueError(f"STRIDE_SWEEP_SEEDS must be at least 1; got {count}")
+    return range(min(count, full))
 
 
 def notes_text(title: str, cards: Sequence[tuple[str, str]]) -> str:

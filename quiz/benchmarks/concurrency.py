@@ -19,6 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import func, select
 
@@ -29,14 +30,8 @@ from quiz.services.access import COMMAND_LINE, Actor
 from quiz.services.accounts import create_user
 from quiz.services.practice import AttemptContext, make_exercise, submit_practice
 from quiz.services.study import answer_card
-from quiz.store.models import (
-    CARD_KIND_FLASHCARD,
-    ROLE_STUDENT,
-    Attempt,
-    Card,
-    Deck,
-    ReviewLog,
-)
+from quiz.store.models import Attempt, Card, Deck, ReviewLog
+from quiz.vocabulary import CARD_KIND_FLASHCARD, ROLE_STUDENT
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 FAMILY = "conv-output-size"
@@ -68,34 +63,31 @@ def hammer(url: str, user_id: int, username: str, reviews: int, attempts: int) -
         if number < reviews:
             card_id = cards[number % len(cards)]
             token = f"review-{user_id}-{number}"
-            first, again = (
-                stride.write(
-                    lambda session, card_id=card_id, now=now, token=token: answer_card(
-                        session,
-                        actor,
-                        card_id,
-                        Rating.GOOD,
-                        now,
-                        stride.scheduler,
-                        client_token=token,
-                    )
-                )
-                for _ in range(2)
+            review = partial(
+                answer_card,
+                actor=actor,
+                card_id=card_id,
+                rating=Rating.GOOD,
+                now=now,
+                scheduler=stride.scheduler,
+                client_token=token,
             )
-            assert first.review_id == again.review_id
+            first_review, again_review = (stride.write(review) for _ in range(2))
+            assert first_review.review_id == again_review.review_id
             acknowledged_reviews += 1
         if number < attempts:
             exercise = make_exercise(FAMILY, number, 1)
             context = AttemptContext(duration_ms=1000, client_token=f"attempt-{user_id}-{number}")
-            first, again = (
-                stride.write(
-                    lambda session, exercise=exercise, context=context, now=now: submit_practice(
-                        session, actor, exercise, exercise.answer, context, now
-                    )
-                )
-                for _ in range(2)
+            attempt = partial(
+                submit_practice,
+                actor=actor,
+                exercise=exercise,
+                raw_answer=exercise.answer,
+                context=context,
+                now=now,
             )
-            assert first.attempt_id == again.attempt_id is not None
+            first_attempt, again_attempt = (stride.write(attempt) for _ in range(2))
+            assert first_attempt.attempt_id == again_attempt.attempt_id is not None
             acknowledged_attempts += 1
     stride.close()
     return Outcome(
@@ -128,13 +120,13 @@ def burst(url: str, user_id: int, username: str, reviews: int) -> None:
     for number in range(reviews):
         token = f"burst-{number}"
         stride.write(
-            lambda session, number=number, token=token: answer_card(
-                session,
-                actor,
-                cards[number % len(cards)],
-                Rating.GOOD,
-                START + timedelta(minutes=number),
-                stride.scheduler,
+            partial(
+                answer_card,
+                actor=actor,
+                card_id=cards[number % len(cards)],
+                rating=Rating.GOOD,
+                now=START + timedelta(minutes=number),
+                scheduler=stride.scheduler,
                 client_token=token,
             )
         )

@@ -52,7 +52,8 @@ from quiz.runtime import Stride
 from quiz.scheduling import utc_now
 from quiz.services.access import COMMAND_LINE, Actor
 from quiz.services.accounts import create_user
-from quiz.store.models import ROLE_STUDENT, ReviewLog, User
+from quiz.store.models import ReviewLog, User
+from quiz.vocabulary import ROLE_STUDENT
 
 PASSWORD = "load-bench-password-1"
 STEP_TIMEOUT_MS = 30_000

@@ -102,8 +102,9 @@ from quiz.services.practice import (
     submit_practice,
 )
 from quiz.services.study import answer_card, next_card
-from quiz.store.models import MODE_EXAM, MODE_HOMEWORK, ROLE_INSTRUCTOR, Assignment
+from quiz.store.models import Assignment
 from quiz.store.server_secret import session_secret
+from quiz.vocabulary import MODE_EXAM, MODE_HOMEWORK, ROLE_INSTRUCTOR
 
 TARGET_PAGE_P95_MS = 1000.0
 TARGET_NEXT_ITEM_P95_MS = 300.0

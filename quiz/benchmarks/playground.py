@@ -28,6 +28,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import plotly.io as pio
 
@@ -130,7 +131,7 @@ def measure(repeats: int, *, page: bool = True) -> list[dict[str, object]]:
     runs: dict[str, tuple[Callable[[], int], Callable[[], int]]] = {}
     for name, query in SCENARIOS.items():
         config, _ = config_from_query(query)
-        runs[name] = (lambda q=query: layer_move(q), lambda c=config: engine_only(c))
+        runs[name] = (partial(layer_move, query), partial(engine_only, config))
     runs["filters"] = (filters_move, filters_engine)
     if page:
         runs["page rerun"] = (page_rerun(), lambda: engine_only(conv))

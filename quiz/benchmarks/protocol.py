@@ -108,7 +108,7 @@ def _drawn_state(kind: str, proto: Any) -> WidgetState | None:
         state.double_value = proto.value if proto.set_value else proto.default
     elif kind == "slider":
         if proto.type == proto.SELECT_SLIDER:
-            values = list(proto.raw_value) if proto.set_value else None
+            values = list(proto.raw_value) if proto.set_value else []
             if not values:
                 values = [proto.options[int(i)] for i in proto.default]
             state.string_array_value.data.extend(values)

@@ -17,6 +17,9 @@ from pathlib import Path
 
 from quiz.config import PROJECT_ROOT
 
+STRIDE_ASGI = PROJECT_ROOT / "asgi.py"
+"""Stride's ASGI entry point, what ``stride run`` serves."""
+
 CHROMIUM_ARGS = (
     "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
     "--disable-background-networking --disable-component-update --disable-sync "
@@ -70,7 +73,7 @@ def running_app(
 def running_server(
     data_dir: str,
     *,
-    script: Path = PROJECT_ROOT / "asgi.py",
+    script: Path = STRIDE_ASGI,
     env: Mapping[str, str] | None = None,
     log: str | None = None,
     timeout: float = 60,

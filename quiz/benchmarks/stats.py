@@ -82,15 +82,8 @@ from quiz.services.stats import (
 )
 from quiz.store.db import make_engine, make_session_factory
 from quiz.store.migrate import current_revision, head_revision, upgrade
-from quiz.store.models import (
-    CARD_KIND_EXERCISE,
-    ROLE_STUDENT,
-    Attempt,
-    Card,
-    CardSchedule,
-    CardSuspension,
-    ReviewLog,
-)
+from quiz.store.models import Attempt, Card, CardSchedule, CardSuspension, ReviewLog
+from quiz.vocabulary import CARD_KIND_EXERCISE, ROLE_STUDENT
 
 TARGET_MS = 300.0
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -318,8 +311,8 @@ def python_baseline(session: Session, user_id: int, now: datetime) -> Figures:
         day[rating - 1] += 1
         day[4] += duration or 0
         if state == CardState.REVIEW:
-            mature = due_before and last_before and due_before - last_before >= mature_interval
-            lane = 7 if mature else 5
+            is_mature = due_before and last_before and due_before - last_before >= mature_interval
+            lane = 7 if is_mature else 5
             day[lane] += 1
             day[lane + 1] += rating == Rating.AGAIN
     retention = []
@@ -448,13 +441,13 @@ def _baseline_families(
         known = FAMILIES.get(family)
         tags = sorted(mistakes.get(family, {}).items(), key=lambda kv: (-kv[1], kv[0]))
         recalls = mastery.get(family, [])
-        attempts, correct = totals.get(family, (0, 0))
+        attempts, right = totals.get(family, (0, 0))
         result.append(
             FamilyStats(
                 family=family,
                 title=known.title if known else family,
                 attempts=attempts,
-                correct=correct,
+                correct=right,
                 weeks=tuple(
                     WeekAttempts(*w) for w in weeks.get(family, [[0, 0] for _ in range(WEEKS)])
                 ),

@@ -47,7 +47,8 @@ from quiz.scheduling import utc_now
 from quiz.services.access import Actor
 from quiz.services.deck_browser import suspend
 from quiz.services.decks import import_deck
-from quiz.store.models import CARD_KIND_EXERCISE, Card
+from quiz.store.models import Card
+from quiz.vocabulary import CARD_KIND_EXERCISE
 
 TARGET_REVIEW_P95_MS = 300.0
 TARGET_COLD_START_S = 5.0

@@ -5,6 +5,7 @@ stride assignment create FILE [--check]                  from a TOML file (FILE:
 stride assignment export ID -o FILE                      the same format, read back by create
 stride assignment edit ID [--title T] [--opens ISO] [--due ISO] [--attempts N]
                           [--late-until ISO|none] [--late-penalty P] [--points ITEM=POINTS …]
+                          [--scores-at ISO] [--answers-at ISO]
 stride assignment extend ID (USERNAME | --section S) --due ISO [--attempts N] [--reason TEXT]
 stride assignment release ID [--scores] [--answers]      scores (and answers) shown from now
 stride assignment delete ID [--confirm TITLE] [-o ARCHIVE.json]
@@ -27,9 +28,39 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from quiz.runtime import Stride
+from quiz.scheduling import utc_now
 from quiz.services.access import COMMAND_LINE as CLI_ACTOR
+from quiz.services.access import PermissionDenied
+from quiz.services.assignment_files import (
+    MAX_FILE_BYTES,
+    AssignmentFileError,
+    dump,
+    parse_text,
+    spec_problems_at_lines,
+)
+from quiz.services.assignments import (
+    AssignmentNotFoundError,
+    AssignmentSpecError,
+    assignments_for,
+    create_assignment,
+    instructor_assignment,
+)
+from quiz.services.term_admin import (
+    UNCHANGED,
+    AssignmentEdit,
+    TermActionError,
+    delete_assignment,
+    edit_assignment,
+    grant_extension,
+    override_score,
+    release,
+)
+from quiz.services.term_rules import when
+from quiz.store.models import AssignmentArchive
 from quiz.store.private_files import private_text_file
 from quiz.text_safety import terminal_text
+from quiz.vocabulary import RELEASE_ON_DATE
 
 REFUSED = 2
 
@@ -42,7 +73,7 @@ class _CheckedOnly(Exception):
     """``create --check``: the file is good; leave the database as it was."""
 
 
-def add_assignment_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_assignment_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``assignment list|create|export|edit|extend|release|delete`` to ``stride``."""
     assignment = commands.add_parser("assignment", help="create, change and run assignments")
     assignment.set_defaults(handler=lambda _args, _extra: assignment.print_help())
@@ -76,6 +107,10 @@ def add_assignment_commands(commands: argparse._SubParsersAction) -> None:  # ty
         metavar="ITEM=POINTS",
         help="new points of item ITEM (its position); repeat for several",
     )
+    edit.add_argument("--scores-at", help="show the scores from this time on (ISO; rule on_date)")
+    edit.add_argument(
+        "--answers-at", help="show answers and worked solutions from this time on (ISO; on_date)"
+    )
     edit.set_defaults(handler=_edit)
 
     extend = sub.add_parser("extend", help="a later due time for one student or one section")
@@ -102,7 +137,9 @@ def add_assignment_commands(commands: argparse._SubParsersAction) -> None:  # ty
     delete.set_defaults(handler=_delete)
 
 
-def add_override_command(grades_commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_override_command(
+    grades_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     """Add ``grades override`` to the ``stride grades`` subcommands."""
     override = grades_commands.add_parser(
         "override", help="set a student's points on one item, with a reason (audited)"
@@ -120,23 +157,17 @@ def add_override_command(grades_commands: argparse._SubParsersAction) -> None:  
 
 def _run(work: Callable[[Any], Any], *, write: bool = True) -> Any:
     """``work(session)`` in one transaction; a refusal becomes :class:`_Refused`."""
-    from quiz.runtime import Stride
-    from quiz.services.access import PermissionDenied
-    from quiz.services.assignments import AssignmentNotFoundError, AssignmentSpecError
-    from quiz.services.term_admin import TermActionError
 
-    stride = Stride.open()
-    try:
-        if write:
-            return stride.write(work, attempts=1)
-        with stride.transaction() as session:
-            return work(session)
-    except AssignmentSpecError as error:
-        raise _Refused("; ".join(error.problems)) from None
-    except (AssignmentNotFoundError, TermActionError, PermissionDenied) as error:
-        raise _Refused(str(error)) from None
-    finally:
-        stride.close()
+    with Stride.open() as stride:
+        try:
+            if write:
+                return stride.write(work, attempts=1)
+            with stride.transaction() as session:
+                return work(session)
+        except AssignmentSpecError as error:
+            raise _Refused("; ".join(error.problems)) from None
+        except (AssignmentNotFoundError, TermActionError, PermissionDenied) as error:
+            raise _Refused(str(error)) from None
 
 
 def _refusing(handler: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
@@ -170,9 +201,6 @@ def moment(text: str, what: str) -> datetime:
 
 @_refusing
 def _list(_args: argparse.Namespace) -> int:
-    from quiz.scheduling import utc_now
-    from quiz.services.assignments import assignments_for
-    from quiz.services.term_rules import when
 
     summaries = _run(lambda s: assignments_for(s, CLI_ACTOR, utc_now()), write=False)
     if not summaries:
@@ -187,7 +215,6 @@ def _list(_args: argparse.Namespace) -> int:
 
 
 def _read_file(path: str) -> str:
-    from quiz.services.assignment_files import MAX_FILE_BYTES
 
     file = Path(path)
     try:
@@ -203,13 +230,6 @@ def _read_file(path: str) -> str:
 
 @_refusing
 def _create(args: argparse.Namespace) -> int:
-    from quiz.scheduling import utc_now
-    from quiz.services.assignment_files import (
-        AssignmentFileError,
-        parse_text,
-        spec_problems_at_lines,
-    )
-    from quiz.services.assignments import AssignmentSpecError, create_assignment
 
     text = _read_file(args.file)
     now = utc_now()
@@ -221,24 +241,20 @@ def _create(args: argparse.Namespace) -> int:
             raise _CheckedOnly  # every check passed: roll the creation back
         return assignment_id
 
-    from quiz.runtime import Stride
-
-    stride = Stride.open()
     created: int | None = None
-    try:
-        created = stride.write(work, attempts=1)
-    except _CheckedOnly:
-        pass
-    except AssignmentFileError as error:
-        for problem in error.problems:
-            print(terminal_text(problem.at(args.file)), file=sys.stderr)
-        return REFUSED
-    except AssignmentSpecError as error:
-        for problem in spec_problems_at_lines(error, text).problems:
-            print(terminal_text(problem.at(args.file)), file=sys.stderr)
-        return REFUSED
-    finally:
-        stride.close()
+    with Stride.open() as stride:
+        try:
+            created = stride.write(work, attempts=1)
+        except _CheckedOnly:
+            pass
+        except AssignmentFileError as error:
+            for problem in error.problems:
+                print(terminal_text(problem.at(args.file)), file=sys.stderr)
+            return REFUSED
+        except AssignmentSpecError as error:
+            for problem in spec_problems_at_lines(error, text).problems:
+                print(terminal_text(problem.at(args.file)), file=sys.stderr)
+            return REFUSED
     if created is None:
         print(f"{args.file}: ok (nothing created: --check)")
     else:
@@ -248,8 +264,6 @@ def _create(args: argparse.Namespace) -> int:
 
 @_refusing
 def _export(args: argparse.Namespace) -> int:
-    from quiz.services.assignment_files import dump
-    from quiz.services.assignments import instructor_assignment
 
     text = _run(
         lambda s: dump(s, instructor_assignment(s, CLI_ACTOR, args.assignment, "export")),
@@ -263,9 +277,6 @@ def _export(args: argparse.Namespace) -> int:
 
 @_refusing
 def _edit(args: argparse.Namespace) -> int:
-    from quiz.scheduling import utc_now
-    from quiz.services.assignments import instructor_assignment
-    from quiz.services.term_admin import UNCHANGED, AssignmentEdit, edit_assignment
 
     late_until: Any = UNCHANGED
     if args.late_until is not None:
@@ -297,6 +308,14 @@ def _edit(args: argparse.Namespace) -> int:
             max_attempts=args.attempts if args.attempts is not None else UNCHANGED,
             late_until=late_until,
             late_penalty=args.late_penalty if args.late_penalty is not None else UNCHANGED,
+            scores_release=RELEASE_ON_DATE if args.scores_at else UNCHANGED,
+            scores_release_at=(
+                moment(args.scores_at, "--scores-at") if args.scores_at else UNCHANGED
+            ),
+            answers_release=RELEASE_ON_DATE if args.answers_at else UNCHANGED,
+            answers_release_at=(
+                moment(args.answers_at, "--answers-at") if args.answers_at else UNCHANGED
+            ),
             item_points={by_position[p]: v for p, v in positions.items()},
         )
         return edit_assignment(session, CLI_ACTOR, args.assignment, edit, now)
@@ -316,8 +335,6 @@ def _edit(args: argparse.Namespace) -> int:
 
 @_refusing
 def _extend(args: argparse.Namespace) -> int:
-    from quiz.scheduling import utc_now
-    from quiz.services.term_admin import grant_extension
 
     if (args.username is None) == (args.section is None):
         raise _Refused("name one student, or one section with --section")
@@ -342,8 +359,6 @@ def _extend(args: argparse.Namespace) -> int:
 
 @_refusing
 def _release(args: argparse.Namespace) -> int:
-    from quiz.scheduling import utc_now
-    from quiz.services.term_admin import release
 
     if not args.scores and not args.answers:
         raise _Refused("say what to release: --scores, --answers (answers include scores)")
@@ -358,9 +373,6 @@ def _release(args: argparse.Namespace) -> int:
 
 @_refusing
 def _delete(args: argparse.Namespace) -> int:
-    from quiz.scheduling import utc_now
-    from quiz.services.term_admin import delete_assignment
-    from quiz.store.models import AssignmentArchive
 
     now = utc_now()
 
@@ -387,9 +399,6 @@ def _delete(args: argparse.Namespace) -> int:
 @_refusing
 def _override(args: argparse.Namespace) -> int:
     import math
-
-    from quiz.scheduling import utc_now
-    from quiz.services.term_admin import override_score
 
     points: float | None
     if args.points.lower() == "none":

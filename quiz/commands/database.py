@@ -13,9 +13,13 @@ import sys
 from pathlib import Path
 
 from quiz.config import default_database_url
+from quiz.scheduling import utc_now
+from quiz.store.backup import BackupError, backup_sqlite, require_sqlite, restore_sqlite
+from quiz.store.db import make_engine
+from quiz.store.migrate import current_revision, known_revisions, upgrade
 
 
-def add_backup_commands(db_commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_backup_commands(db_commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``backup`` and ``restore`` to the ``stride db`` subcommands."""
     backup = db_commands.add_parser(
         "backup", help="copy the SQLite database to a new file while the app keeps running"
@@ -30,7 +34,6 @@ def add_backup_commands(db_commands: argparse._SubParsersAction) -> None:  # typ
 
 
 def _backup(args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.store.backup import BackupError, backup_sqlite, require_sqlite
 
     try:
         size = backup_sqlite(require_sqlite(default_database_url()), args.file)
@@ -42,10 +45,6 @@ def _backup(args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _restore(args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.scheduling import utc_now
-    from quiz.store.backup import BackupError, require_sqlite, restore_sqlite
-    from quiz.store.db import make_engine
-    from quiz.store.migrate import current_revision, known_revisions, upgrade
 
     url = default_database_url()
     try:

@@ -18,13 +18,16 @@ import sys
 from pathlib import Path
 
 from quiz.commands.assignments import add_override_command
+from quiz.runtime import Stride
 from quiz.services.access import COMMAND_LINE as CLI_ACTOR
-from quiz.services.grade_exports import FORMATS, MOODLE_IDENTITIES
+from quiz.services.assignments import AssignmentNotFoundError
+from quiz.services.grade_exports import FORMATS, MOODLE_IDENTITIES, ExportError, export_grades
+from quiz.services.gradebook import gradebook, regrade
 from quiz.store.private_files import private_text_file
 from quiz.text_safety import terminal_text
 
 
-def add_grades_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_grades_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``grades export|regrade`` and ``assignment list`` to the ``stride`` subcommands."""
     grades = commands.add_parser("grades", help="export and regrade assignment grades")
     grades.set_defaults(handler=lambda _args, _extra: grades.print_help())
@@ -59,24 +62,18 @@ def add_grades_commands(commands: argparse._SubParsersAction) -> None:  # type: 
 
 
 def _grades_export(args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.runtime import Stride
-    from quiz.services.assignments import AssignmentNotFoundError
-    from quiz.services.grade_exports import ExportError, export_grades
-    from quiz.services.gradebook import gradebook
 
-    stride = Stride.open()
-    try:
-        with stride.transaction() as session:
-            books = [gradebook(session, CLI_ACTOR, number) for number in args.assignments]
-        text = export_grades(books, args.format, args.identify)
-    except AssignmentNotFoundError as error:
-        print(f"stride: {error} See `stride assignment list`.", file=sys.stderr)
-        return 2
-    except ExportError as error:
-        print(f"stride: {terminal_text(str(error))}", file=sys.stderr)
-        return 2
-    finally:
-        stride.close()
+    with Stride.open() as stride:
+        try:
+            with stride.transaction() as session:
+                books = [gradebook(session, CLI_ACTOR, number) for number in args.assignments]
+            text = export_grades(books, args.format, args.identify)
+        except AssignmentNotFoundError as error:
+            print(f"stride: {error} See `stride assignment list`.", file=sys.stderr)
+            return 2
+        except ExportError as error:
+            print(f"stride: {terminal_text(str(error))}", file=sys.stderr)
+            return 2
     with private_text_file(Path(args.output), newline="") as file:
         file.write(text)
     students = len({row.user_id for book in books for row in book.rows})
@@ -93,19 +90,14 @@ def _grades_export(args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _grades_regrade(args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.runtime import Stride
-    from quiz.services.assignments import AssignmentNotFoundError
-    from quiz.services.gradebook import regrade
 
-    stride = Stride.open()
-    try:
-        with stride.transaction() as session:
-            report = regrade(session, CLI_ACTOR, args.assignment)
-    except AssignmentNotFoundError as error:
-        print(f"stride: {error} See `stride assignment list`.", file=sys.stderr)
-        return 1
-    finally:
-        stride.close()
+    with Stride.open() as stride:
+        try:
+            with stride.transaction() as session:
+                report = regrade(session, CLI_ACTOR, args.assignment)
+        except AssignmentNotFoundError as error:
+            print(f"stride: {error} See `stride assignment list`.", file=sys.stderr)
+            return 1
     for change in report.changes:
         print(
             f"{terminal_text(change.username)}: item {change.position}, "

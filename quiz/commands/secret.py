@@ -13,6 +13,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from quiz.runtime import Stride
+from quiz.scheduling import utc_now
+from quiz.store.server_secret import rotate_server_secret
+
 WARNING = (
     "Rotating the server secret gives every student a new variant of every problem they have "
     "not answered yet, in every assignment, open ones included. Answered problems keep their "
@@ -23,7 +27,7 @@ WARNING = (
 )
 
 
-def add_secret_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_secret_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``secret rotate`` to the ``stride`` subcommands."""
     secret = commands.add_parser("secret", help="the server secret behind assignment variants")
     secret.set_defaults(handler=lambda _args, _extra: secret.print_help())
@@ -53,16 +57,8 @@ def _rotate(args: argparse.Namespace, _extra: list[str]) -> int:
             print("stride secret rotate: not rotated", file=sys.stderr)
             return 1
 
-    from quiz.runtime import Stride
-    from quiz.scheduling import utc_now
-    from quiz.store.server_secret import rotate_server_secret
-
-    stride = Stride.open()
-    try:
-        with stride.transaction() as session:
-            rotate_server_secret(session, utc_now())
-    finally:
-        stride.close()
+    with Stride.open() as stride, stride.transaction() as session:
+        rotate_server_secret(session, utc_now())
     print(
         "rotated the server secret: unanswered assignment variants have changed; "
         "restart every running Stride server now"

@@ -31,7 +31,9 @@ LOOPBACK = "127.0.0.1"
 """Where local mode listens unless told otherwise: one person, on this machine."""
 
 
-def add_run_command(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+def add_run_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
     """Register ``stride run`` (its handler takes the arguments streamlit should get too)."""
     run = commands.add_parser(
         "run",

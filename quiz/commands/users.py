@@ -26,12 +26,28 @@ import os
 import sys
 from pathlib import Path
 
+from quiz.config import AuthSettings
+from quiz.runtime import Stride
+from quiz.scheduling import utc_now
 from quiz.services.access import COMMAND_LINE
-from quiz.store.models import ROLES
+from quiz.services.accounts import (
+    AccountError,
+    create_accounts,
+    create_user,
+    find_account,
+    list_accounts,
+    reset_password,
+    set_active,
+    set_password,
+)
+from quiz.services.passwords import generate_password
+from quiz.services.roster import RosterError, parse_roster
+from quiz.services.throttle import list_throttled, unlock_account, unlock_address
 from quiz.text_safety import spreadsheet_row, terminal_text
+from quiz.vocabulary import ROLES
 
 
-def add_user_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_user_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``user add|import|list|reset-password|deactivate|activate`` to ``stride``."""
     user = commands.add_parser("user", help="accounts for classroom mode")
     user.set_defaults(handler=lambda _args, _extra: user.print_help())
@@ -133,11 +149,6 @@ def _read_password(from_stdin: bool) -> str | None:
 
 
 def _user_add(args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.config import AuthSettings
-    from quiz.runtime import Stride
-    from quiz.scheduling import utc_now
-    from quiz.services.accounts import AccountError, create_user
-    from quiz.services.passwords import generate_password
 
     generated = args.generate_password
     chosen = args.password_stdin or generated or args.no_password
@@ -147,26 +158,24 @@ def _user_add(args: argparse.Namespace, _extra: list[str]) -> int:
         password = generate_password() if generated else _read_password(args.password_stdin)
         if password is None:
             return 1
-    stride = Stride.open()
-    try:
-        with stride.transaction() as session:
-            account = create_user(
-                session,
-                COMMAND_LINE,
-                args.name,
-                args.role,
-                password,
-                utc_now(),
-                display_name=args.display_name,
-                one_time=generated,
-                email=args.email,
-                section=args.section,
-            )
-    except AccountError as error:
-        print(terminal_text(f"stride: {error}; nothing was created"), file=sys.stderr)
-        return 1
-    finally:
-        stride.close()
+    with Stride.open() as stride:
+        try:
+            with stride.transaction() as session:
+                account = create_user(
+                    session,
+                    COMMAND_LINE,
+                    args.name,
+                    args.role,
+                    password,
+                    utc_now(),
+                    display_name=args.display_name,
+                    one_time=generated,
+                    email=args.email,
+                    section=args.section,
+                )
+        except AccountError as error:
+            print(terminal_text(f"stride: {error}; nothing was created"), file=sys.stderr)
+            return 1
     print(f"created {account.role} {terminal_text(account.username + _email(account.email))}")
     if password is None:
         print("no password: signs in with single sign-on (STRIDE_AUTH=oidc)")
@@ -176,10 +185,6 @@ def _user_add(args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _user_import(args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.runtime import Stride
-    from quiz.scheduling import utc_now
-    from quiz.services.accounts import AccountError, create_accounts
-    from quiz.services.roster import RosterError, parse_roster
 
     try:
         entries = parse_roster(Path(args.roster).read_bytes())
@@ -192,28 +197,27 @@ def _user_import(args: argparse.Namespace, _extra: list[str]) -> int:
         print("nothing was imported", file=sys.stderr)
         return 1
     out = Path(args.passwords_out)
-    stride = Stride.open()  # before the file: a database that cannot be opened leaves none
-    try:  # claim the output first: passwords that cannot be written must not be created
-        handle = os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w")
-    except FileExistsError:
-        stride.close()
-        print(f"stride: {out} exists; choose a new file for the passwords", file=sys.stderr)
-        return 1
-    try:
-        with handle, stride.transaction() as session:
-            rows = [(e.username, e.display_name, e.role, e.email, e.section) for e in entries]
-            created, skipped = create_accounts(session, COMMAND_LINE, rows, utc_now())
-            writer = csv.writer(handle)
-            writer.writerow(["username", "role", "one_time_password"])
-            writer.writerows(spreadsheet_row((c.username, c.role, c.password)) for c in created)
-            handle.flush()  # on disk before the accounts are committed, or neither
-            os.fsync(handle.fileno())
-    except (AccountError, OSError) as error:
-        out.unlink(missing_ok=True)
-        print(terminal_text(f"stride: {error}; nothing was imported"), file=sys.stderr)
-        return 1
-    finally:
-        stride.close()
+    # The database first (one that cannot be opened leaves no file), then the output file
+    # (passwords that cannot be written must not be created).
+    with Stride.open() as stride:
+        try:
+            handle = os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w")
+        except FileExistsError:
+            print(f"stride: {out} exists; choose a new file for the passwords", file=sys.stderr)
+            return 1
+        try:
+            with handle, stride.transaction() as session:
+                rows = [(e.username, e.display_name, e.role, e.email, e.section) for e in entries]
+                created, skipped = create_accounts(session, COMMAND_LINE, rows, utc_now())
+                writer = csv.writer(handle)
+                writer.writerow(["username", "role", "one_time_password"])
+                writer.writerows(spreadsheet_row((c.username, c.role, c.password)) for c in created)
+                handle.flush()  # on disk before the accounts are committed, or neither
+                os.fsync(handle.fileno())
+        except (AccountError, OSError) as error:
+            out.unlink(missing_ok=True)
+            print(terminal_text(f"stride: {error}; nothing was imported"), file=sys.stderr)
+            return 1
     print(f"created {len(created)} accounts; one-time passwords are in {out}")
     if skipped:
         print(f"skipped {len(skipped)} existing: {terminal_text(', '.join(skipped))}")
@@ -221,15 +225,9 @@ def _user_import(args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _user_list(_args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.runtime import Stride
-    from quiz.services.accounts import list_accounts
 
-    stride = Stride.open()
-    try:
-        with stride.transaction() as session:
-            accounts = list_accounts(session, COMMAND_LINE)
-    finally:
-        stride.close()
+    with Stride.open() as stride, stride.transaction() as session:
+        accounts = list_accounts(session, COMMAND_LINE)
     if not accounts:
         print("no accounts yet; add one with `stride user add NAME --role instructor`")
     for account in accounts:
@@ -247,67 +245,51 @@ def _email(address: str | None) -> str:
 
 
 def _user_reset(args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.runtime import Stride
-    from quiz.scheduling import utc_now
-    from quiz.services.accounts import AccountError, find_account, reset_password, set_password
 
     password = _read_password(True) if args.password_stdin else None
     if args.password_stdin and password is None:
         return 1
-    stride = Stride.open()
-    try:
-        with stride.transaction() as session:
-            account = find_account(session, COMMAND_LINE, args.name)
-            if account is None:
-                print(f"stride: no account {args.name!r}", file=sys.stderr)
-                return 1
-            if password is None:
-                password = reset_password(session, COMMAND_LINE, account.user_id, utc_now())
-                name = terminal_text(account.username)
-                print(f"one-time password for {name} (shown once): {password}")
-            else:
-                set_password(session, COMMAND_LINE, account.user_id, password)
-                print(f"password of {terminal_text(account.username)} changed")
-    except AccountError as error:
-        print(terminal_text(f"stride: {error}; nothing was changed"), file=sys.stderr)
-        return 1
-    finally:
-        stride.close()
+    with Stride.open() as stride:
+        try:
+            with stride.transaction() as session:
+                account = find_account(session, COMMAND_LINE, args.name)
+                if account is None:
+                    print(f"stride: no account {args.name!r}", file=sys.stderr)
+                    return 1
+                if password is None:
+                    password = reset_password(session, COMMAND_LINE, account.user_id, utc_now())
+                    name = terminal_text(account.username)
+                    print(f"one-time password for {name} (shown once): {password}")
+                else:
+                    set_password(session, COMMAND_LINE, account.user_id, password)
+                    print(f"password of {terminal_text(account.username)} changed")
+        except AccountError as error:
+            print(terminal_text(f"stride: {error}; nothing was changed"), file=sys.stderr)
+            return 1
     return 0
 
 
 def _user_set_active(args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.runtime import Stride
-    from quiz.services.accounts import AccountError, find_account, set_active
 
-    stride = Stride.open()
-    try:
-        with stride.transaction() as session:
-            account = find_account(session, COMMAND_LINE, args.name)
-            if account is None:
-                print(f"stride: no account {args.name!r}", file=sys.stderr)
-                return 1
-            set_active(session, COMMAND_LINE, account.user_id, args.active)
-    except AccountError as error:
-        print(terminal_text(f"stride: {error}"), file=sys.stderr)
-        return 1
-    finally:
-        stride.close()
+    with Stride.open() as stride:
+        try:
+            with stride.transaction() as session:
+                account = find_account(session, COMMAND_LINE, args.name)
+                if account is None:
+                    print(f"stride: no account {args.name!r}", file=sys.stderr)
+                    return 1
+                set_active(session, COMMAND_LINE, account.user_id, args.active)
+        except AccountError as error:
+            print(terminal_text(f"stride: {error}"), file=sys.stderr)
+            return 1
     print(f"{terminal_text(account.username)} {'activated' if args.active else 'deactivated'}")
     return 0
 
 
 def _user_throttled(_args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.runtime import Stride
-    from quiz.scheduling import utc_now
-    from quiz.services.throttle import list_throttled
 
-    stride = Stride.open()
-    try:
-        with stride.transaction() as session:
-            rows = list_throttled(session, COMMAND_LINE, utc_now(), stride.auth)
-    finally:
-        stride.close()
+    with Stride.open() as stride, stride.transaction() as session:
+        rows = list_throttled(session, COMMAND_LINE, utc_now(), stride.auth)
     if not rows:
         print("no account or address is being slowed down now")
     for row in rows:
@@ -325,24 +307,17 @@ def _user_throttled(_args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _user_unlock(args: argparse.Namespace, _extra: list[str]) -> int:
-    from quiz.runtime import Stride
-    from quiz.services.accounts import find_account
-    from quiz.services.throttle import unlock_account, unlock_address
 
-    stride = Stride.open()
-    try:
-        with stride.transaction() as session:
-            if args.address is not None:
-                cleared = unlock_address(session, COMMAND_LINE, args.address)
-                what = f"address {terminal_text(args.address.strip())}"
-            else:
-                account = find_account(session, COMMAND_LINE, args.name)
-                if account is None:
-                    print(f"stride: no account {terminal_text(args.name)!r}", file=sys.stderr)
-                    return 1
-                cleared = unlock_account(session, COMMAND_LINE, account.username)
-                what = terminal_text(account.username)
-    finally:
-        stride.close()
+    with Stride.open() as stride, stride.transaction() as session:
+        if args.address is not None:
+            cleared = unlock_address(session, COMMAND_LINE, args.address)
+            what = f"address {terminal_text(args.address.strip())}"
+        else:
+            account = find_account(session, COMMAND_LINE, args.name)
+            if account is None:
+                print(f"stride: no account {terminal_text(args.name)!r}", file=sys.stderr)
+                return 1
+            cleared = unlock_account(session, COMMAND_LINE, account.username)
+            what = terminal_text(account.username)
     print(f"{what} unlocked" if cleared else f"{what} was not being slowed down")
     return 0

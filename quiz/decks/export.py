@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from quiz.decks import markdown
+from quiz.decks import exercise_entries, markdown
 from quiz.decks.anki_html import markdown_to_anki_html
 from quiz.decks.fences import closes_fence, fence_opening
 from quiz.decks.identity import card_keys
@@ -96,7 +96,7 @@ def _markdown_item(card: ParsedCard) -> list[str]:
     attributes = _attributes(card)
     if card.exercise is not None:
         heading = f"## Exercise: {card.exercise.family}{attributes}"
-        family = markdown.family_or_none(card.exercise.family)
+        family = exercise_entries.family_or_none(card.exercise.family)
         body = "" if family is not None and card.back == family.description else card.back
         return [heading, ""] + ([_escape_side(body), ""] if body else [])
     front, back = _escape_side(card.front), _escape_side(card.back)

@@ -1,87 +1,19 @@
 """The Markdown deck format: hand-written decks of cards and generated exercises.
 
-A complete example::
-
-    ---
-    title: Convolutional neural networks
-    description: Output sizes, padding, stride and pooling.
-    tags: [cnn, shapes]
-    ---
-
-    # Convolutional neural networks
-
-    Text before the first card (like this paragraph) is an introduction; it is not imported.
-
-    ## Q: What is the stride of a convolution? {#conv-stride .basics}
-
-    The size of the step the filter takes in each direction.
-
-    ## Q: {#conv-output-size .shapes .formulas}
-
-    Suppose we have a $100 \\times 100$ image and a $5 \\times 5$ filter with stride $2$.
-
-    What is the size of the output?
-
-    ### A
-
-    \\[48 \\times 48\\]
-
-    - no padding: $\\lfloor (100 - 5) / 2 \\rfloor + 1 = 48$;
-    - with padding $p$: $\\lfloor (100 + 2p - 5) / 2 \\rfloor + 1$.
-
-    > **Erratum:** an earlier version of this card said $47 \\times 47$.
-
-    ## Q: What does max-pooling compute?
-
-    The largest value in each window:
-
-    $$
-    y_{ij} = \\max_{(a, b) \\in W_{ij}} x_{ab}
-    $$
-
-    ## Exercise: conv-output-size {#ex-conv-output difficulty=2 height=28-128 kernel=3,5,7}
-
-    Practise the output-size formula on generated layers.
-
-The rules:
-
-* **Front matter** comes first, between two ``---`` lines: ``title:`` (required, at most 500
-  characters),
-  ``description:`` and ``tags:`` (``[a, b]``, ``a, b`` or ``- a`` lines below ``tags:``), one
-  ``key: value`` per line; values may be quoted (``"..."``), ``#`` lines are comments.
-* **A card** starts at a heading ``## Q: question``. Everything up to the next ``##`` heading is
-  the answer. For a question longer than one line, leave the heading's text empty (or keep a first
-  line there), write the question below it, and start the answer with a line ``### A``.
-* **An exercise entry** is a heading ``## Exercise: family-id`` (an id from ``stride exercise
-  list``); the text below it, if any, is shown with each generated problem. Its attributes may set
-  ``difficulty=1|2|3`` (or ``warm-up``/``standard``/``challenge``; 2 when absent) and parameter
-  ranges: ``name=28-224`` (an inclusive range) or ``name=3,5,7`` (a set), whole numbers ≥ 0.
-* **Attributes** go in braces at the end of a heading: ``#id`` (a stable id, unique in the deck,
-  at most 90 characters: the card keeps its review history when its text is edited;
-  ``id="any text"`` for ids with unusual characters), ``.tag`` (any number of tags).
-* Sides are Markdown with ``$...$``, ``$$...$$`` and ``\\[...\\]`` maths; every ``##`` heading
-  starts a card or an exercise (a heading inside a card is ``###`` or deeper), except in fenced
-  code blocks.
-
-* **Limits** (every format): a question or answer (or an exercise entry's text) has at most
-  20,000 characters, and lists and block quotes nest at most 10 levels deep in it
-  (:func:`quiz.decks.model.side_problems`).
-
-Every problem is reported with its line: a missing or unclosed front matter, an unknown
-front-matter key, a title or id that is too long, an empty question or answer, a duplicate id, an
-unknown family, a bad difficulty, a malformed or out-of-range parameter, ranges no generated
-problem meets, unbalanced display maths, an unclosed code fence, a side that is too long or
-nests too deeply (reported on its card's heading line).
-:func:`check_markdown` lists them all; :func:`parse_markdown` raises the first.
+The format (front matter, ``## Q:`` cards, ``### A``, ``{#id .tag}`` attributes, ``## Exercise:``
+entries with their parameter ranges, maths, the limits) is specified once, in
+``docs/deck-formats.md`` ("Markdown decks"); this module implements it. Every problem is reported
+with its line: :func:`check_markdown` lists them all; :func:`parse_markdown` raises the first.
+What an exercise entry means (its family, parameter ranges, variants) is asked of
+:mod:`quiz.decks.exercise_entries`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from quiz.decks import exercise_entries
 from quiz.decks.fences import closes_fence, fence_opening
 from quiz.decks.model import (
     MAX_CARDS,
@@ -374,7 +306,8 @@ def _item(lines: list[str], item: _Item, problems: list[DeckProblem]) -> ParsedC
     line = item.heading + 1
     question = _QUESTION.match(item.text)
     exercise = _EXERCISE.match(item.text)
-    if question is None and exercise is None:
+    found = question or exercise
+    if found is None:
         problems.append(
             DeckProblem(
                 line,
@@ -384,11 +317,7 @@ def _item(lines: list[str], item: _Item, problems: list[DeckProblem]) -> ParsedC
         )
         return None
     before = len(problems)
-    heading, attributes = _split_attributes(
-        (question or exercise).group(1).strip(),
-        line,
-        problems,  # type: ignore[union-attr]
-    )
+    heading, attributes = _split_attributes(found.group(1).strip(), line, problems)
     if len(item.answers) > 1:
         problems.append(
             DeckProblem(
@@ -454,7 +383,7 @@ def _exercise(
 ) -> ParsedCard | None:
     line = item.heading + 1
     key, tags, rest = _common_attributes(attributes, line, problems)
-    families = _families()
+    families = exercise_entries.family_ids()
     if item.answers:
         problems.append(
             DeckProblem(
@@ -470,7 +399,7 @@ def _exercise(
             )
         )
         return None
-    family = families.get(family_id)
+    family = exercise_entries.family_or_none(family_id)
     if family is None:
         problems.append(
             DeckProblem(
@@ -480,7 +409,7 @@ def _exercise(
         )
     difficulty = DEFAULT_DIFFICULTY
     params: dict[str, ParameterValues] = {}
-    schema = _parameter_ranges(family_id) if family is not None else None
+    schema = exercise_entries.parameter_ranges(family_id) if family is not None else None
     for name, value in rest:
         if name == "difficulty":
             difficulty = _difficulty(value, line, problems)
@@ -488,13 +417,13 @@ def _exercise(
             problems.append(DeckProblem(line, f"parameter {name!r} is given twice"))
         else:
             parsed = _parameter(name, value, line, problems)
-            if parsed is not None and _within_schema(
+            if parsed is not None and exercise_entries.within_ranges(
                 family_id, name, parsed, schema, line, problems
             ):
                 params[name] = parsed
     if family is None:
         return None
-    if params and (reason := _unmet(family_id, difficulty, params)):
+    if params and (reason := exercise_entries.unmet_reason(family_id, difficulty, params)):
         problems.append(DeckProblem(line, reason))
     blurb = _side(lines, item.heading + 1, item.end)
     _check_maths(_region(lines, item, item.heading + 1, item.end), problems)
@@ -507,17 +436,6 @@ def _exercise(
         tags=tags,
         exercise=ExerciseEntry(family=family_id, difficulty=difficulty, params=params),
     )
-
-
-def _families() -> Mapping[str, Any]:
-    from quiz.exercises.registry import FAMILIES  # deferred: numpy is only needed for exercises
-
-    return FAMILIES
-
-
-def family_or_none(family_id: str) -> Any | None:
-    """The registered exercise family ``family_id``, or ``None``."""
-    return _families().get(family_id)
 
 
 def split_attributes(text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -569,58 +487,6 @@ def _parameter(
         )
     )
     return None
-
-
-def _within_schema(
-    family_id: str,
-    name: str,
-    values: ParameterValues,
-    schema: Mapping[str, tuple[int, int]] | None,
-    line: int,
-    problems: list[DeckProblem],
-) -> bool:
-    """Check ``name`` and ``values`` against the family's ``parameter_ranges`` when it has them."""
-    if schema is None:
-        return True
-    if name not in schema:
-        known = ", ".join(schema) or "none"
-        problems.append(
-            DeckProblem(
-                line, f"exercise family {family_id!r} has no parameter {name!r}; known: {known}"
-            )
-        )
-        return False
-    low, high = schema[name]
-    extremes = (values.low, values.high) if isinstance(values, IntRange) else values
-    outside = [value for value in extremes if not low <= value <= high]
-    if outside:
-        problems.append(
-            DeckProblem(
-                line,
-                f"{name}: {outside[0]} is out of range for {family_id!r}; "
-                f"expected values from {low} to {high}",
-            )
-        )
-        return False
-    return True
-
-
-def _parameter_ranges(family_id: str) -> Mapping[str, tuple[int, int]]:
-    """The family's declared ``parameter_ranges``, else what it generates (learnt by sampling)."""
-    from quiz.exercises.constraints import observed_ranges
-
-    declared = getattr(_families().get(family_id), "parameter_ranges", None)
-    return declared if declared is not None else observed_ranges(family_id)
-
-
-def _unmet(family_id: str, difficulty: int, params: Mapping[str, ParameterValues]) -> str | None:
-    """Why no variant at ``difficulty`` meets ``params`` (families that generate only)."""
-    from quiz.exercises.base import Family
-    from quiz.exercises.constraints import unmet
-
-    if not isinstance(_families().get(family_id), Family):
-        return None
-    return unmet(family_id, difficulty, params)
 
 
 def _common_attributes(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from quiz.decks.nesting import nesting_depth
 from quiz.decks.render import to_markdown
+from quiz.exercises.ranges import IntRange, ParameterValues
 
 MAX_CARDS = 20_000
 """The most cards (and exercise entries) one deck file may hold."""
@@ -21,21 +22,6 @@ limit bounds what every page showing a card has to render."""
 MAX_NESTING = 10
 """How deeply lists and block quotes may nest in a side of a card (as rendered): a browser takes
 minutes to draw thousands of levels, and real cards use two or three."""
-
-
-@dataclass(frozen=True)
-class IntRange:
-    """An inclusive range of integers, written ``28-224`` in a deck."""
-
-    low: int
-    high: int
-
-    def __str__(self) -> str:
-        return f"{self.low}-{self.high}"
-
-
-ParameterValues = IntRange | tuple[int, ...]
-"""What an exercise parameter may take: a range (``28-224``) or a set of values (``3,5,7``)."""
 
 
 @dataclass(frozen=True)

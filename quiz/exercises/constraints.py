@@ -20,8 +20,8 @@ import itertools
 from collections.abc import Mapping
 from typing import Any
 
-from quiz.decks.model import IntRange, ParameterValues
 from quiz.exercises.base import DIFFICULTIES, Exercise, Family
+from quiz.exercises.ranges import IntRange, ParameterValues
 from quiz.exercises.registry import get_family
 
 SAMPLES = 200  # variants sampled per difficulty to learn a family's parameter ranges

@@ -25,7 +25,9 @@ from quiz.playground.images import DEFAULT_SAMPLE, SAMPLES
 from quiz.playground.query import last, quote
 
 POOLS: tuple[str, ...] = ("none", "max", "avg")
-POOL_TITLES = {"none": "No pooling", "max": "2×2 max pooling", "avg": "2×2 average pooling"}
+POOL_TITLES = {"none": "None", "max": "Max", "avg": "Average"}
+"""The pooling choices as the Filters tab names them (its label says 2×2; short, so the three
+fit on one line of a phone)."""
 CUSTOM = "custom"
 KERNEL_EXPECTED = (
     "expected a 3×3 matrix of numbers: three rows of three, e.g. 1 0 -1; 2 0 -2; 1 0 -1"

@@ -136,6 +136,7 @@ def animation(
     c = config
     shown_input = channel if c.is_pool else 0
     plane = result.input[0, shown_input]
+    kernel: np.ndarray | None
     if c.kind == "conv-transpose":
         grid, roles, source = _stride_dilated(plane, c)
         step = 1

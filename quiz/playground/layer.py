@@ -362,7 +362,7 @@ _WHOLE = re.compile(r"[+-]?\d{1,9}")
 
 def config_to_query(config: LayerConfig) -> dict[str, str]:
     """The page's query parameters for ``config``: ``kind, h, w, cin, cout, k, s, p, d``."""
-    query = {KIND_QUERY: config.kind}
+    query: dict[str, str] = {KIND_QUERY: config.kind}
     for knob in KNOBS:
         query[knob.query] = str(getattr(config, knob.field))
     return query

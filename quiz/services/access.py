@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from quiz.store.models import ROLE_INSTRUCTOR, User
+from quiz.store.models import User
+from quiz.vocabulary import ROLE_INSTRUCTOR
 
 
 class PermissionDenied(PermissionError):

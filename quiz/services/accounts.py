@@ -28,7 +28,8 @@ from quiz.services.passwords import (
 )
 from quiz.services.sign_in import end_all_sessions, normalise_username
 from quiz.services.users import LOCAL_USERNAME
-from quiz.store.models import ROLE_STUDENT, ROLES, User
+from quiz.store.models import User
+from quiz.vocabulary import ROLE_STUDENT, ROLES
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{0,99}")
 MAX_DISPLAY_NAME = 200

@@ -60,17 +60,13 @@ from quiz.services.assignments import (
     time_problems,
     title_problems,
 )
-from quiz.store.models import (
+from quiz.store.models import Assignment, AssignmentMember, Card, Deck, User
+from quiz.vocabulary import (
     ASSIGNMENT_MODES,
     CARD_KIND_EXERCISE,
     MODE_HOMEWORK,
     RELEASE_RULES,
     ROLE_STUDENT,
-    Assignment,
-    AssignmentMember,
-    Card,
-    Deck,
-    User,
 )
 
 TOP_LEVEL_KEYS = (

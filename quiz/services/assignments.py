@@ -4,64 +4,8 @@ The reporting half (gradebook, submission history, CSV export, regrading) is
 :mod:`quiz.services.gradebook`. Every function takes the acting user (:class:`Actor`) and checks
 it before reading or writing anything.
 
-Rules
-=====
-
-**Who.** Only instructors create, reschedule and delete assignments. An assignment is given to every
-student account, present and future (``for_all_students``), or only to the students listed as its
-members. A student can open and answer only the assignments given to them; for any other id,
-existing or not, the refusal is the same :class:`PermissionDenied`, so ids cannot be probed.
-Instructors may open any assignment at any time to preview it (with variants seeded by their own
-id) but do not submit answers.
-
-**When.** Answers are accepted from ``opens_at`` to ``due_at``, both included. Before ``opens_at``
-a student cannot open the assignment; after ``due_at`` it is closed.
-
-**Variants.** The problem a student sees for an item is seeded by a keyed hash,
-``HMAC-SHA256(server secret, "stride/assignment-variant/v1:{assignment_id}:{user_id}:{item_id}:
-{attempt}")`` (:func:`assignment_seed`; the secret is :mod:`quiz.store.server_secret`), so no one
-without the secret can compute a variant's seed, and with it the problem and its solution. In
-*homework* mode each attempt ``k = 1, 2, …`` gets a new variant; in *exam* mode the attempt is
-``exam``, so each student has one variant per item. The variant is ``make_constrained(family,
-seed, difficulty, item params)``; the stored ``Submission.seed`` is the seed of the variant
-actually shown (``Exercise.seed``), so ``family.make(seed, difficulty)`` regenerates it exactly
-for regrading, and rotating the secret changes only variants not yet answered.
-
-**Seeds of their own.** Assignment seeds have bit 30 set (``2**30 … 2**31 − 1``), and so do the
-seeds tried to meet an item's parameter ranges; Practice takes only seeds below ``2**30``
-(:data:`quiz.services.practice.PRACTICE_SEEDS`), so a Practice link can never show an
-assignment's variant. A seed is never shown to a student, in a page or in a URL. (One exception
-is inherent: parameter ranges so narrow that none of the :data:`~quiz.exercises.constraints.TRIES`
-seeds tried meets them fall back to the variants that deck validation samples, seeds
-``0 … SAMPLES − 1``; such an item gives every student the same public variant.)
-
-**Answers.** An answer longer than :data:`~quiz.services.answer_limits.MAX_STORED_ANSWER_CHARS`
-is refused like a format error: not graded, not stored, no attempt used.
-
-**Attempts.** At most ``max_attempts`` graded answers per item (1–20). An answer the grader cannot
-read (a format error) is returned to the student, not recorded, and uses no attempt. Attempt
-numbers are 1, 2, …; ``(item, student, attempt_number)`` is unique, so a double submit records one
-attempt and the second is refused (:class:`DuplicateSubmission`).
-
-**Credit.** ``score_k`` in [0, 1] is the grader's score of attempt ``k``.
-
-* homework: ``credit_k = score_k``;
-* exam: ``credit_k = score_k × c[min(k, len(c)) − 1]`` for the credit schedule ``c``
-  (default ``1, 0.7, 0.5``: a right answer on attempt 2 earns 0.7; attempts past its end keep its
-  last value);
-* item credit = ``max_k credit_k`` (0 without attempts), so a later right answer earns its full
-  (scheduled) credit and a worse later answer never lowers it;
-* item points = item credit × item points; the score = Σ item points; the maximum = Σ points.
-
-**Feedback.** Homework shows each graded answer's score, mistake and worked solution at once.
-An exam says only "Answer recorded, attempt k of n" until ``due_at`` has passed — no score, no
-correctness, not even through the status — and then everything, including each attempt's
-variant with its worked solution.
-
-**Status** (a student's list): ``upcoming`` before ``opens_at``; ``closed`` after ``due_at``;
-otherwise ``done`` when every item is correct or out of attempts (in an exam before the due
-time: out of attempts only, so the status reveals nothing), ``due soon`` when ``due_at`` is within
-48 hours, else ``open``.
+The rules these functions enforce (who, when, variants and their seeds, attempts, credit,
+feedback) are specified once, in ``docs/assignment-rules.md``.
 """
 
 from __future__ import annotations
@@ -104,12 +48,6 @@ from quiz.services.term_rules import (
     when,
 )
 from quiz.store.models import (
-    ASSIGNMENT_MODES,
-    CARD_KIND_EXERCISE,
-    MODE_EXAM,
-    RELEASE_ON_DATE,
-    RELEASE_RULES,
-    ROLE_STUDENT,
     Assignment,
     AssignmentItem,
     AssignmentMember,
@@ -120,6 +58,14 @@ from quiz.store.models import (
     User,
 )
 from quiz.store.server_secret import session_secret
+from quiz.vocabulary import (
+    ASSIGNMENT_MODES,
+    CARD_KIND_EXERCISE,
+    MODE_EXAM,
+    RELEASE_ON_DATE,
+    RELEASE_RULES,
+    ROLE_STUDENT,
+)
 
 SEED_MASK = 2**31 - 1
 """Seeds are stored in 31 bits (``Submission.seed``)."""
@@ -803,7 +749,7 @@ def assignments_for(session: Session, actor: Actor, now: datetime) -> list[Assig
 def _overrides(session: Session, user_id: int, assignment_ids: list[int]) -> dict[int, float]:
     """Per item id, the points an instructor set for ``user_id`` (overrides, one query)."""
     return dict(
-        session.execute(  # type: ignore[arg-type]
+        session.execute(
             select(ScoreOverride.item_id, ScoreOverride.points).where(
                 ScoreOverride.user_id == user_id,
                 ScoreOverride.assignment_id.in_(assignment_ids),

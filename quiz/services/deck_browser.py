@@ -39,15 +39,8 @@ from quiz.scheduling import CardState, Scheduler
 from quiz.services.access import Actor, require_instructor
 from quiz.services.decks import ImportReport, import_deck
 from quiz.services.study import LEARNING_STATES, CardNotFoundError, due_counts, schedule_of
-from quiz.store.models import (
-    CARD_KIND_EXERCISE,
-    Attempt,
-    Card,
-    CardSchedule,
-    CardSuspension,
-    Deck,
-    ReviewLog,
-)
+from quiz.store.models import Attempt, Card, CardSchedule, CardSuspension, Deck, ReviewLog
+from quiz.vocabulary import CARD_KIND_EXERCISE
 
 STATE_NEW = "new"
 STATE_LEARNING = "learning"

@@ -17,7 +17,8 @@ from quiz.config import BUILTIN_DECKS_DIR
 from quiz.decks import ParsedCard, ParsedDeck, parse_deck_file
 from quiz.decks.identity import ExistingCard, plan_sync
 from quiz.decks.model import MAX_ID_CHARS, MAX_TITLE_CHARS, ExerciseEntry, length_problem
-from quiz.store.models import CARD_KIND_EXERCISE, CARD_KIND_FLASHCARD, Card, Deck
+from quiz.store.models import Card, Deck
+from quiz.vocabulary import CARD_KIND_EXERCISE, CARD_KIND_FLASHCARD
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,10 @@ def list_exercise_entries(session: Session) -> list[ExerciseEntryInfo]:
         .where(Card.active, Card.kind == CARD_KIND_EXERCISE)
         .order_by(Deck.title, Card.position)
     )
-    return [
-        ExerciseEntryInfo(card_id, deck, front.splitlines()[0][:80], family, difficulty)
-        for card_id, deck, front, family, difficulty in rows
-    ]
+    entries = []
+    for card_id, deck, front, family, difficulty in rows:
+        assert family is not None and difficulty is not None  # import sets both on an exercise
+        entries.append(
+            ExerciseEntryInfo(card_id, deck, front.splitlines()[0][:80], family, difficulty)
+        )
+    return entries

@@ -66,7 +66,7 @@ def _csv(rows: Sequence[Sequence[object]]) -> str:
 def grades_csv(book: Gradebook) -> str:
     """One assignment, one row per student: ``username, display_name, item …, total, max``."""
     header = ["username", "display_name", *(item.label for item in book.items), "total", "max"]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     for row in book.rows:
         rows.append(
             [
@@ -99,7 +99,7 @@ def canvas_csv(books: Sequence[Gradebook]) -> str:
     header += [f"{book.title} ({book.assignment_id})" for book in books]
     possible = ["Points Possible", "", "", "", ""]
     possible += [number_text(book.max_total) for book in books]
-    rows: list[list[object]] = [header, possible]
+    rows: list[Sequence[object]] = [header, possible]
     totals = _totals(books)
     for student in _students(books):
         rows.append(
@@ -137,7 +137,7 @@ def moodle_csv(books: Sequence[Gradebook], identify_by: str | None = None) -> st
             )
     header = ["Email address" if identify_by == "email" else "Username"]
     header += [f"{book.title} ({book.assignment_id})" for book in books]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     totals = _totals(books)
     for student in students:
         who = student.email if identify_by == "email" else student.username

@@ -62,7 +62,6 @@ from quiz.services.term_rules import (
     when,
 )
 from quiz.store.models import (
-    ROLE_STUDENT,
     Assignment,
     AssignmentAudit,
     AssignmentExtension,
@@ -73,6 +72,7 @@ from quiz.store.models import (
     Submission,
     User,
 )
+from quiz.vocabulary import ROLE_STUDENT
 
 TOP_MISTAKES = 5
 STUCK_AFTER = 3
@@ -475,10 +475,10 @@ def _attention(
                     f"Item {column.position} ({column.family_title}): mean score {mean:.0%} "
                     f"over the {len(answered)} students who answered it."
                 )
-    names = {student.id: student.username for student in students}
+    usernames = {student.id: student.username for student in students}
     positions = {column.item_id: column.position for column in columns}
     stuck = sorted(
-        (names.get(user_id, f"user {user_id}"), positions[item_id], p.wrong_streak)
+        (usernames.get(user_id, f"user {user_id}"), positions[item_id], p.wrong_streak)
         for (user_id, item_id), p in progress.items()
         if item_id in positions and not p.correct and p.wrong_streak >= STUCK_AFTER
     )
@@ -560,6 +560,7 @@ def _mistakes(session: Session, assignment_id: int) -> dict[int, list[tuple[str,
     )
     found: dict[int, list[tuple[str, int]]] = {}
     for item_id, tag, n in rows:
+        assert tag is not None  # the query leaves out submissions without a mistake
         found.setdefault(item_id, []).append((tag, int(n)))
     return found
 

@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass
 
 from quiz.services.accounts import MAX_DISPLAY_NAME, AccountError, check_email, check_username
-from quiz.store.models import ROLE_STUDENT, ROLES
+from quiz.vocabulary import ROLE_STUDENT, ROLES
 
 MAX_ROSTER_BYTES = 1_000_000
 MAX_ROSTER_ROWS = 10_000

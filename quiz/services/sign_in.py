@@ -263,7 +263,7 @@ def resume_session(
 
 
 @functools.cache
-def _session_and_user() -> Select[Any]:
+def _session_and_user() -> Select[*tuple[Any, ...]]:
     """The session whose token hashes to ``:token_hash`` and its user (read on every page run,
     so built once; plain columns, no ORM objects)."""
     return (

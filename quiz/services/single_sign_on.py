@@ -38,7 +38,8 @@ from quiz.services.access import Actor
 from quiz.services.accounts import MAX_DISPLAY_NAME, AccountError, check_email
 from quiz.services.sign_in import SignInResult, start_session
 from quiz.services.users import LOCAL_USERNAME
-from quiz.store.models import ROLE_STUDENT, User, UserIdentity
+from quiz.store.models import User, UserIdentity
+from quiz.vocabulary import ROLE_STUDENT
 
 NEW_ACCOUNTS_STUDENT = "student"
 NEW_ACCOUNTS_REFUSE = "refuse"

@@ -509,7 +509,7 @@ def _histogram(rows: list[store.Bucket], edges: tuple[float, ...]) -> Histogram:
     counts = [0] * (len(edges) - 1)
     total = 0.0
     for row in rows:
-        counts[row.bucket] += row.count
+        counts[row.bucket] += row.cards
         total += row.total
     n = sum(counts)
     return Histogram(edges, tuple(counts), total / n if n else None)
@@ -529,11 +529,11 @@ def _families(
     tagged: dict[str, dict[str, int]] = {}  # family -> mistake -> count
     for row in store.attempt_outcomes(session, user_id):
         totals = attempts.setdefault(row.family, [0, 0])
-        totals[0] += row.count
-        totals[1] += row.count if row.correct else 0
+        totals[0] += row.attempts
+        totals[1] += row.attempts if row.correct else 0
         if row.mistake is not None:
             counts = tagged.setdefault(row.family, {})
-            counts[row.mistake] = counts.get(row.mistake, 0) + row.count
+            counts[row.mistake] = counts.get(row.mistake, 0) + row.attempts
     weekly: dict[str, list[WeekAttempts]] = {}
     for week in store.attempts_by_week(session, user_id, week_bounds):
         weeks = weekly.setdefault(week.family, [WeekAttempts()] * WEEKS)

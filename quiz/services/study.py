@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     Row,
     Select,
+    SQLColumnExpression,
     and_,
     bindparam,
     case,
@@ -33,17 +34,9 @@ from quiz.config import StudySettings
 from quiz.scheduling import CardState, Rating, Schedule, Scheduler
 from quiz.services.access import Actor
 from quiz.services.idempotency import check_client_token
-from quiz.store.models import (
-    CARD_KIND_EXERCISE,
-    CARD_KIND_FLASHCARD,
-    Attempt,
-    Card,
-    CardSchedule,
-    CardSuspension,
-    Deck,
-    ReviewLog,
-)
+from quiz.store.models import Attempt, Card, CardSchedule, CardSuspension, Deck, ReviewLog
 from quiz.store.types import UTCDateTime
+from quiz.vocabulary import CARD_KIND_EXERCISE, CARD_KIND_FLASHCARD
 
 LEARNING_STATES = (int(CardState.LEARNING), int(CardState.RELEARNING))
 
@@ -327,7 +320,7 @@ def _not_suspended(user_id: object) -> ColumnElement[bool]:
     )
 
 
-def _new_card_conditions(user_id: object) -> tuple[ColumnElement[bool], ...]:
+def _new_card_conditions(user_id: object) -> tuple[SQLColumnExpression[bool], ...]:
     """``Card`` is active, has no schedule for ``user_id`` (never answered), not suspended."""
     has_schedule = (
         select(CardSchedule.id)
@@ -343,7 +336,7 @@ def _new_card_conditions(user_id: object) -> tuple[ColumnElement[bool], ...]:
 
 
 @functools.cache
-def _scheduled_by_deck() -> Select[tuple[int, int, int, datetime | None]]:
+def _scheduled_by_deck() -> Select[int, int, int, datetime]:
     """Per deck: learning cards due by ``:learn_until``, review cards due before ``:day_end``,
     and the earliest due time, over ``:user_id``'s active, unsuspended scheduled cards."""
     user_id = bindparam("user_id", type_=Integer)
@@ -369,7 +362,7 @@ def _scheduled_by_deck() -> Select[tuple[int, int, int, datetime | None]]:
 
 
 @functools.cache
-def _decks_with_new() -> Select[tuple[int, str, int, int]]:
+def _decks_with_new() -> Select[int, str, int, int]:
     """Every deck (by title) with ``:user_id``'s unseen active, unsuspended cards and the cards
     answered for the first time since ``:day_start`` (they count toward the daily limit)."""
     user_id = bindparam("user_id", type_=Integer)
@@ -396,11 +389,11 @@ def _decks_with_new() -> Select[tuple[int, str, int, int]]:
 def _new_introduced(session: Session, user_id: int, since: datetime) -> dict[int, int]:
     """Cards per deck answered for the first time since ``since`` (counts toward the limit)."""
     rows = session.execute(_introduced_by_deck(), {"user_id": user_id, "since": since})
-    return dict(rows.all())
+    return dict(rows.tuples().all())
 
 
 @functools.cache
-def _introduced_by_deck() -> Select[tuple[int, int]]:
+def _introduced_by_deck() -> Select[int, int]:
     return (
         select(Card.deck_id, func.count(func.distinct(ReviewLog.card_id)))
         .join(Card, Card.id == ReviewLog.card_id)
@@ -435,7 +428,7 @@ _SCHEDULE_COLUMNS = (
 )
 
 
-def _study_card(row: Row[Any]) -> StudyCard:
+def _study_card(row: Row[*tuple[Any, ...]]) -> StudyCard:
     """A row of :data:`_CARD_COLUMNS` then :data:`_SCHEDULE_COLUMNS` (``None`` s: new card)."""
     card_id, deck_id, front, back, kind, family, difficulty, params = row[:8]
     state, step, stability, difficulty_, due, last_review, reps, lapses = row[8:16]
@@ -457,7 +450,7 @@ def _study_card(row: Row[Any]) -> StudyCard:
 
 
 @functools.cache
-def _card_with_schedule() -> Select[Any]:
+def _card_with_schedule() -> Select[*tuple[Any, ...]]:
     """Active card ``:card_id`` with ``:user_id``'s schedule for it (``NULL`` s when new)."""
     return (
         select(*_CARD_COLUMNS, *_SCHEDULE_COLUMNS)
@@ -473,7 +466,9 @@ def _card_with_schedule() -> Select[Any]:
 
 
 @functools.cache
-def _first_scheduled_statement(review: bool, by_deck: bool, excluding: bool) -> Select[Any]:
+def _first_scheduled_statement(
+    review: bool, by_deck: bool, excluding: bool
+) -> Select[*tuple[Any, ...]]:
     """The earliest due of ``:user_id``'s learning cards due by ``:until`` (``review``: review
     cards due before it), in deck ``:deck_id`` if ``by_deck``, other than ``:exclude`` if
     ``excluding``."""
@@ -512,7 +507,7 @@ def _first_scheduled(
 
 
 @functools.cache
-def _first_new_statement(by_deck: bool) -> Select[Any]:
+def _first_new_statement(by_deck: bool) -> Select[*tuple[Any, ...]]:
     """``:user_id``'s first new card in deck order, not in the decks ``:exhausted`` (today's
     new-card limit reached), in deck ``:deck_id`` if ``by_deck``."""
     user_id = bindparam("user_id", type_=Integer)

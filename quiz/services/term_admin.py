@@ -51,8 +51,6 @@ from quiz.services.term_rules import (
     when,
 )
 from quiz.store.models import (
-    RELEASE_BY_HAND,
-    ROLE_STUDENT,
     Assignment,
     AssignmentArchive,
     AssignmentAudit,
@@ -64,6 +62,7 @@ from quiz.store.models import (
     Submission,
     User,
 )
+from quiz.vocabulary import RELEASE_BY_HAND, ROLE_STUDENT
 
 UNCHANGED: Any = object()
 """A field of :class:`AssignmentEdit` that the edit leaves as it is."""
@@ -209,8 +208,12 @@ def edit_assignment(
     items = {item.id: item for item in assignment.items}
     problems = _edit_problems(merged, edit.item_points, items)
     for what in ("scores", "answers"):
-        at = wanted.get(f"{what}_release_at")
-        if merged[f"{what}_release"] == RELEASE_BY_HAND and isinstance(at, datetime) and at > now:
+        release_at = wanted.get(f"{what}_release_at")
+        if (
+            merged[f"{what}_release"] == RELEASE_BY_HAND
+            and isinstance(release_at, datetime)
+            and release_at > now
+        ):
             problems.append(
                 f"A release of the {what} by hand happens when it is made; for a later time "
                 "choose the rule on_date."
@@ -459,6 +462,7 @@ def grant_extension(
         problems.append(f"Extra attempts must be a whole number from 0 to {MAX_ATTEMPTS}.")
     if problems:
         raise TermActionError(" ".join(problems))
+    fields: dict[str, Any]  # the extension's subject: a student or a section
     if username is not None:
         user = _student(session, assignment, username)
         match = AssignmentExtension.user_id == user.id

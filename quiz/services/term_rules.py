@@ -29,15 +29,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from quiz.store.models import (
+from quiz.store.models import Assignment, AssignmentExtension, User
+from quiz.vocabulary import (
     MODE_EXAM,
     RELEASE_AFTER_DUE,
     RELEASE_BY_HAND,
     RELEASE_IMMEDIATELY,
     RELEASE_ON_DATE,
-    Assignment,
-    AssignmentExtension,
-    User,
 )
 
 PHASE_UPCOMING = "upcoming"

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quiz.store.models import ROLE_INSTRUCTOR, User
+from quiz.store.models import User
+from quiz.vocabulary import ROLE_INSTRUCTOR
 
 LOCAL_USERNAME = "local"
 

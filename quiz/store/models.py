@@ -27,6 +27,7 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from quiz.store.types import UTCDateTime
+from quiz.vocabulary import CARD_KIND_FLASHCARD, RELEASE_IMMEDIATELY, ROLE_STUDENT
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -36,26 +37,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-
-CARD_KIND_FLASHCARD = "flashcard"
-CARD_KIND_EXERCISE = "exercise"
-
-ROLE_STUDENT = "student"
-ROLE_INSTRUCTOR = "instructor"
-ROLES = (ROLE_STUDENT, ROLE_INSTRUCTOR)
-
-MODE_HOMEWORK = "homework"
-MODE_EXAM = "exam"
-ASSIGNMENT_MODES = (MODE_HOMEWORK, MODE_EXAM)
-
-RELEASE_IMMEDIATELY = "immediately"
-RELEASE_AFTER_DUE = "after_due"
-RELEASE_ON_DATE = "on_date"
-RELEASE_BY_HAND = "by_hand"
-RELEASE_RULES = (RELEASE_IMMEDIATELY, RELEASE_AFTER_DUE, RELEASE_ON_DATE, RELEASE_BY_HAND)
-"""When students see their scores (and, separately, correct answers and worked solutions):
-at once, once their due time has passed, from ``*_release_at`` on, or when an instructor
-releases them (which sets ``*_release_at``). See ``docs/assignment-rules.md``."""
 
 CLIENT_TOKEN_LENGTH = 64
 """Longest idempotency key a page may send with an answer (see ``quiz.services.idempotency``)."""

@@ -55,6 +55,7 @@ from sqlalchemy import (
     Float,
     FromClause,
     Integer,
+    SQLColumnExpression,
     String,
     and_,
     case,
@@ -69,15 +70,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from quiz.store.models import (
-    CARD_KIND_EXERCISE,
-    Attempt,
-    Card,
-    CardSchedule,
-    CardSuspension,
-    ReviewLog,
-)
+from quiz.store.models import Attempt, Card, CardSchedule, CardSuspension, ReviewLog
 from quiz.store.types import UTCDateTime
+from quiz.vocabulary import CARD_KIND_EXERCISE
 
 MATURE_DAYS = 21
 """A review-state card whose interval is at least this many days is mature (Anki's rule)."""
@@ -151,7 +146,7 @@ class Bucket(NamedTuple):
     """Histogram bin ``bucket`` (``edges[bucket] <= value < edges[bucket + 1]``)."""
 
     bucket: int
-    count: int
+    cards: int  # not ``count``: a NamedTuple field must not hide tuple.count
     total: float
     """The sum of the values in the bin (so means need no second query)."""
 
@@ -162,7 +157,7 @@ class FamilyOutcome(NamedTuple):
     family: str
     mistake: str | None
     correct: bool
-    count: int
+    attempts: int  # not ``count``: a NamedTuple field must not hide tuple.count
 
 
 class WeekAttempts(NamedTuple):
@@ -614,7 +609,7 @@ def _power(base: float | None, exponent: float | None) -> float | None:
 
 
 def _histogram(
-    session: Session, user_id: int, value: ColumnElement[Any], bucket: ColumnElement[Any]
+    session: Session, user_id: int, value: SQLColumnExpression[Any], bucket: ColumnElement[Any]
 ) -> list[Bucket]:
     """Count and sum ``value`` per ``bucket`` over the user's reviewed, active, unsuspended
     schedules (those with a stability, a difficulty and a last review)."""
@@ -641,7 +636,7 @@ def _histogram(
     return [Bucket(int(b), int(n), float(t or 0.0)) for b, n, t in session.execute(query)]
 
 
-def _bucket(value: ColumnElement[Any], edges: Sequence[float]) -> ColumnElement[int]:
+def _bucket(value: SQLColumnExpression[Any], edges: Sequence[float]) -> ColumnElement[int]:
     """``CASE WHEN value < e1 THEN 0 WHEN value < e2 THEN 1 ... ELSE n - 1 END`` (a column)."""
     if len(edges) < 2 or any(a >= b for a, b in pairwise(edges)):
         raise ValueError("need at least two increasing edges")

@@ -20,6 +20,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -40,7 +41,10 @@ from quiz.services.assignments import (
 )
 from quiz.services.decks import list_exercise_entries
 from quiz.services.term_admin import TermActionError, assignment_export, delete_assignment
-from quiz.store.models import (
+from quiz.ui.assignment_take import local_time, open_in_page
+from quiz.ui.state import get_stride
+from quiz.ui.text import escape_markdown
+from quiz.vocabulary import (
     ASSIGNMENT_MODES,
     MODE_EXAM,
     RELEASE_AFTER_DUE,
@@ -48,9 +52,6 @@ from quiz.store.models import (
     RELEASE_IMMEDIATELY,
     RELEASE_ON_DATE,
 )
-from quiz.ui.assignment_take import local_time, open_in_page
-from quiz.ui.state import get_stride
-from quiz.ui.text import escape_markdown
 
 MODE_LABELS = {
     "homework": "Homework: a new variant per attempt, best score counts, feedback at once",
@@ -128,15 +129,25 @@ def items_editor(sources: Sources, key: str) -> pd.DataFrame:
     )
 
 
+def _whole(cell: Any) -> int | None:
+    """A whole-number cell of a data editor; None when it is empty (NaN, None or pandas' NA)."""
+    return None if pd.isna(cell) else int(cell)
+
+
+def _number(cell: Any) -> float | None:
+    """A number cell of a data editor; None when it is empty (NaN, None or pandas' NA)."""
+    return None if pd.isna(cell) else float(cell)
+
+
 def item_specs(table: pd.DataFrame, sources: Sources) -> list[ItemSpec]:
     """The rows of :func:`items_editor` as item specs (rows without a source are skipped; the
     service checks the rest)."""
     return [
         ItemSpec(
             family=sources[row.Source][0],
-            difficulty=int(row.Difficulty) if not pd.isna(row.Difficulty) else None,
-            count=int(row.Count) if not pd.isna(row.Count) else 0,
-            points=float(row.Points) if not pd.isna(row.Points) else 0.0,
+            difficulty=_whole(row.Difficulty),
+            count=_whole(row.Count) or 0,
+            points=_number(row.Points) or 0.0,
             card_id=sources[row.Source][1],
         )
         for row in table.itertuples()

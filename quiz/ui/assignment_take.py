@@ -26,11 +26,11 @@ from quiz.services.assignments import (
     submit_assignment_answer,
 )
 from quiz.services.term_rules import due_line, release_note
-from quiz.store.models import MODE_EXAM
 from quiz.ui.exercise_view import answer_input, answer_mode, show_grade, show_prompt, show_solution
 from quiz.ui.session import current_actor
 from quiz.ui.state import get_stride
 from quiz.ui.text import escape_markdown, show_user_markdown
+from quiz.vocabulary import MODE_EXAM
 
 FLASH_KEY = "assignment_flash"
 
@@ -90,7 +90,7 @@ def show_assignment(view: AssignmentView) -> None:
 
 def _show_item(view: AssignmentView, item: ItemView) -> None:
     earned = f" · {item.points_earned:g} earned" if item.points_earned is not None else ""
-    st.subheader(f"Problem {item.position}")
+    st.header(f"Problem {item.position}")
     st.caption(
         f"{item.family_title} · difficulty {item.difficulty} · {item.points:g} point"
         f"{'s' if item.points != 1 else ''}{earned} · {item.attempts_used} of "

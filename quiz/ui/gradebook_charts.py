@@ -90,3 +90,29 @@ def item_means_chart(labels: Sequence[str], means: Sequence[float | None]) -> go
         "margin": MARGIN,
     }
     return as_figure({"data": [bar], "layout": layout})
+
+
+# --- the charts' numbers in words (their text alternatives) -----------------------------------
+
+
+def totals_summary(totals: Sequence[float], max_total: float) -> str:
+    """``3 students: lowest 2, median 5, highest 7 of 10 points.`` (no one: says so)."""
+    if not totals:
+        return "No student has a total yet."
+    ordered = sorted(float(total) for total in totals)
+    middle = len(ordered) // 2
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return (
+        f"{_counted(str(len(ordered)), 'student')}: lowest {number_text(ordered[0])}, median "
+        f"{number_text(median)}, highest {number_text(ordered[-1])} of "
+        f"{_counted(number_text(max_total), 'point')}."
+    )
+
+
+def item_means_summary(labels: Sequence[str], means: Sequence[float | None]) -> str:
+    """``Mean score: P1 50%; P2 no answers yet.``"""
+    parts = [
+        f"{label} {'no answers yet' if mean is None else f'{100 * float(mean):.0f}%'}"
+        for label, mean in zip(labels, means, strict=True)
+    ]
+    return "Mean score: " + "; ".join(parts) + "." if parts else "No problems."

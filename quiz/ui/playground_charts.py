@@ -51,6 +51,9 @@ ANIMATION_WIDTH = 760
 FRAME_TRACES = [4, 5, 6]
 SPACING = 0.08
 """Gap between the animation's two panels, as a fraction of the width."""
+CONTROLS_ROW = 45
+"""Pixels of the row Play and Pause sit on: the slider goes under them, not beside them, so on a
+phone its label ("Output row 0, col 0") does not run under the buttons."""
 
 
 def typed_array(values: np.ndarray) -> Spec:
@@ -159,7 +162,7 @@ def animation_figure(anim: Animation, *, width: int = ANIMATION_WIDTH) -> PlainF
     panel = (width - 60) * 0.46
     tallest = max(grid_rows / grid_cols, out_rows / out_cols)
     plot_height = min(560.0, max(200.0, panel * tallest))
-    height = int(plot_height + 150)
+    height = int(plot_height + 150 + CONTROLS_ROW)
     grid_cell = min(panel / grid_cols, plot_height / grid_rows)
 
     output_title = f"Output channel {anim.output_channel} ({out_rows}×{out_cols})"
@@ -391,11 +394,11 @@ def _slider(anim: Animation) -> Spec:
     ]
     return {
         "active": 0,
-        "x": 0.22,
-        "len": 0.78,
+        "x": 0.0,
+        "len": 1.0,
         "y": -0.02,
         "yanchor": "top",
-        "pad": {"t": 10},
+        "pad": {"t": 10 + CONTROLS_ROW},  # its own row, under Play and Pause
         "currentvalue": {"prefix": "Output ", "font": {"size": 13, "color": "#343a40"}},
         "font": {"color": "rgba(0, 0, 0, 0)", "size": 1},  # step labels: only the current one
         "ticklen": 0,
@@ -447,3 +450,42 @@ def feature_map_figure(values: np.ndarray, title: str, *, size: int = 300) -> Pl
         "yaxis": {**y_axis, "scaleanchor": "x"},
     }
     return PlainFigure({"data": [trace], "layout": layout})
+
+
+# --- the pictures' numbers in words (their text alternatives) ---------------------------------
+
+VALUES_LIMIT = 36
+"""Up to this many values are listed in words; a larger map is described by its range."""
+
+
+def values_text(values: np.ndarray, name: str) -> str:
+    """A map's values in words: each row when it is small, else its size and range;
+    ``Output channel 0 (2×2): row 0: 1, 2; row 1: 3, 4.``"""
+    array = np.asarray(values, dtype=float)
+    rows, cols = array.shape
+    if array.size <= VALUES_LIMIT:
+        listed = "; ".join(
+            f"row {r}: " + ", ".join(_number(v) for v in row) for r, row in enumerate(array)
+        )
+        return f"{name} ({rows}×{cols}): {listed}."
+    return f"{name} ({rows}×{cols}): values from {_number(array.min())} to {_number(array.max())}."
+
+
+def grid_text(anim: Animation) -> str:
+    """The animation's grid in words: its size and the input values in it (the output's values
+    are said under the output's own chart)."""
+    rows, cols = anim.grid.shape
+    held = anim.grid[anim.roles == Role.INPUT]
+    padded = " and padding" if (anim.roles == Role.PADDING).any() else ""
+    if not held.size:
+        return f"The grid the window slides over is {rows}×{cols}."
+    return (
+        f"The grid the window slides over is {rows}×{cols}: input values from "
+        f"{_number(held.min())} to {_number(held.max())}{padded}."
+    )
+
+
+def _number(value: float) -> str:
+    """``3``, ``-2.5``, ``0.333`` (three significant digits), with a real minus sign."""
+    text = f"{float(value):.3g}"
+    return text.replace("-", "−") if text != "-0" else "0"

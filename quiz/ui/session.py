@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from enum import Enum
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,8 +30,18 @@ from quiz.ui.state import get_stride
 from quiz.web.cookies import SESSION_COOKIE
 from quiz.web.sign_in import SIGNED_OUT_PATH
 
-_NOT_IN_A_PAGE_RUN, _NOT_CHECKED_YET = object(), object()
-_this_run: ContextVar[object] = ContextVar("stride_active_session", default=_NOT_IN_A_PAGE_RUN)
+
+class _Unknown(Enum):
+    """No answer yet: outside a page run, or inside one before the sign-in was checked."""
+
+    NOT_IN_A_PAGE_RUN = "not in a page run"
+    NOT_CHECKED_YET = "not checked yet"
+
+
+_NOT_IN_A_PAGE_RUN, _NOT_CHECKED_YET = _Unknown.NOT_IN_A_PAGE_RUN, _Unknown.NOT_CHECKED_YET
+_this_run: ContextVar[ActiveSession | _Unknown | None] = ContextVar(
+    "stride_active_session", default=_NOT_IN_A_PAGE_RUN
+)
 """The sign-in as checked in this page run (see :func:`page_run`)."""
 
 
@@ -57,8 +68,8 @@ def session_token() -> str | None:
 def active_session() -> ActiveSession | None:
     """The signed-in session (classroom mode), or None when nobody is signed in."""
     checked = _this_run.get()
-    if checked is not _NOT_IN_A_PAGE_RUN and checked is not _NOT_CHECKED_YET:
-        return checked  # type: ignore[return-value]
+    if not isinstance(checked, _Unknown):
+        return checked
     with get_stride().transaction() as session:  # read only: most page runs write nothing here
         active = _session_in(session)
     return _remember(_touched(active))
@@ -125,14 +136,11 @@ def signed_in_reading() -> Iterator[tuple[Any, Actor]]:
         return
     checked = _this_run.get()
     with stride.transaction() as session:
-        if checked is not _NOT_IN_A_PAGE_RUN and checked is not _NOT_CHECKED_YET:
-            active = checked
-        else:
-            active = _session_in(session)
-        if active is not None and not active.touch_due:  # type: ignore[union-attr]
-            yield session, _acting(_remember(active))  # type: ignore[arg-type]
+        active = checked if not isinstance(checked, _Unknown) else _session_in(session)
+        if active is not None and not active.touch_due:
+            yield session, _acting(_remember(active))
             return
-    actor = _acting(_remember(_touched(active)))  # type: ignore[arg-type]
+    actor = _acting(_remember(_touched(active)))
     with stride.transaction() as session:  # the rare run that extended the deadline
         yield session, actor
 

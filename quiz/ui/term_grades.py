@@ -19,7 +19,12 @@ from quiz.services.gradebook import Gradebook, GradebookItem, number_text, submi
 from quiz.ui.assignment_admin import offer_download
 from quiz.ui.assignment_take import local_time
 from quiz.ui.exercise_view import PLOTLY_CONFIG
-from quiz.ui.gradebook_charts import item_means_chart, totals_histogram
+from quiz.ui.gradebook_charts import (
+    item_means_chart,
+    item_means_summary,
+    totals_histogram,
+    totals_summary,
+)
 from quiz.ui.state import get_stride
 from quiz.ui.term_common import EMPTY, NOBODY_YET, item_title, pick_student
 from quiz.ui.term_scoring import override_form, regrade_button
@@ -107,23 +112,25 @@ def _downloads(book: Gradebook) -> None:
 
 
 def _charts(book: Gradebook) -> None:
+    """The totals histogram and the mean score per problem, each with its numbers in words
+    under it (the charts' text alternatives)."""
     totals, means = st.columns(2)
     totals.plotly_chart(
         totals_histogram(book.totals, book.max_total),
         config=PLOTLY_CONFIG,
         key="gradebook_totals",
     )
+    totals.caption(escape_markdown(totals_summary(book.totals, book.max_total)))
+    labels = [item_label(item) for item in book.items]
+    scores = [item.mean_score for item in book.items]
     means.plotly_chart(
-        item_means_chart(
-            [item_label(item) for item in book.items], [item.mean_score for item in book.items]
-        ),
-        config=PLOTLY_CONFIG,
-        key="gradebook_means",
+        item_means_chart(labels, scores), config=PLOTLY_CONFIG, key="gradebook_means"
     )
+    means.caption(escape_markdown(item_means_summary(labels, scores)))
 
 
 def _mistakes(book: Gradebook) -> None:
-    st.subheader("Common mistakes")
+    st.header("Common mistakes")
     mistakes = [
         {
             "Problem": item_title(item),
@@ -141,7 +148,7 @@ def _mistakes(book: Gradebook) -> None:
 
 def _history(actor: Actor, book: Gradebook) -> None:
     """Every answer of one student: when, late or not, the answer, score, credit, mistake."""
-    st.subheader("A student's submissions")
+    st.header("A student's submissions")
     username = pick_student(book, "Student", "gradebook_student")
     row = next(row for row in book.rows if row.username == username)
     with get_stride().transaction() as session:

@@ -21,7 +21,7 @@ from quiz.ui.text import escape_markdown
 
 def problems_section(actor: Actor, book: Gradebook) -> None:
     """Each problem with Remove, each removed one with Restore, then the form to add some."""
-    st.subheader("Problems")
+    st.header("Problems")
     last = len(book.items) == 1
     for item in book.items:
         text, button = st.columns([5, 1], vertical_alignment="center")

@@ -50,7 +50,7 @@ def _release(actor: Actor, book: Gradebook, *, answers: bool) -> None:
 
 def _students_see(actor: Actor, book: Gradebook) -> None:
     """Whether a student (one without an extension, or a chosen one) sees scores and answers."""
-    st.subheader("What students see")
+    st.header("What students see")
     username = pick_student(
         book, "As", "gradebook_preview_student", nobody="a student without an extension"
     )

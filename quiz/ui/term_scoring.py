@@ -34,7 +34,7 @@ def item_choice(item: GradebookItem) -> str:
 
 def override_form(actor: Actor, book: Gradebook) -> None:
     """Set (or remove) one student's points on one problem, with a reason."""
-    st.subheader("Override a score")
+    st.header("Override a score")
     if not book.items:
         st.caption("The assignment has no problems to score.")
         return
@@ -66,6 +66,7 @@ def override_form(actor: Actor, book: Gradebook) -> None:
     if points is None and not remove:
         refuse("Give the points, or tick “Remove the override”.")
         return
+    new_points = None if remove or points is None else float(points)
     act(
         lambda session: override_score(
             session,
@@ -73,7 +74,7 @@ def override_form(actor: Actor, book: Gradebook) -> None:
             book.assignment_id,
             str(username),
             position,
-            None if remove else float(points),
+            new_points,
             reason,
             utc_now(),
         ),

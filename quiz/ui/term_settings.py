@@ -19,10 +19,14 @@ import streamlit as st
 
 from quiz.scheduling import utc_now
 from quiz.services.access import Actor
-from quiz.services.assignments import MAX_ATTEMPTS, instructor_assignment, parse_credit_schedule
+from quiz.services.assignments import (
+    MAX_ATTEMPTS,
+    Assignment,  # the row instructor_assignment returns (read after its transaction)
+    instructor_assignment,
+    parse_credit_schedule,
+)
 from quiz.services.gradebook import Gradebook
 from quiz.services.term_admin import AssignmentEdit, EditReport, edit_assignment
-from quiz.store.models import MODE_EXAM, RELEASE_BY_HAND, RELEASE_ON_DATE, Assignment
 from quiz.ui.assignment_admin import (
     Released,
     datetime_inputs,
@@ -33,6 +37,7 @@ from quiz.ui.assignment_admin import (
 from quiz.ui.state import get_stride
 from quiz.ui.term_common import Outcome, act, item_title, regrade_lines
 from quiz.ui.term_problems import problems_section
+from quiz.vocabulary import MODE_EXAM, RELEASE_BY_HAND, RELEASE_ON_DATE
 
 POINTS_PER_ROW = 4
 """Points inputs side by side."""

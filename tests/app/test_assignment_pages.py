@@ -121,7 +121,7 @@ def test_a_student_takes_homework_wrong_then_right(
     _classroom(stride, monkeypatch)
     at = _signed_in(cookies, stride, "ada")
     at.switch_page(ASSIGNMENTS).run()
-    assert "Week 1" in _texts(at) and "Due soon" in [h.value for h in at.subheader]
+    assert "Week 1" in _texts(at) and "Due soon" in [h.value for h in at.header]
     next(b for b in at.button if b.label == "Open").click().run()
     assert [t.value for t in at.title] == ["Week 1"]
     assert "Show **all** steps." in _texts(at)

@@ -142,7 +142,7 @@ def _button(at: AppTest, label: str) -> Any:
 
 def _texts(at: AppTest) -> str:
     parts: list[Any] = [e.value for e in at.title] + [e.value for e in at.markdown]
-    for elements in (at.caption, at.error, at.warning, at.info, at.success, at.subheader):
+    for elements in (at.caption, at.error, at.warning, at.info, at.success, at.header):
         parts += [e.value for e in elements]
     return "\n".join(str(p) for p in parts)
 
@@ -326,7 +326,7 @@ def test_a_one_time_password_leads_only_to_the_account_page_until_changed(
         assert not at.exception
         assert [w.value for w in at.warning] == [CHOOSE_A_PASSWORD], page
         assert [link.label for link in at.get("page_link")] == ["Your account"]
-        assert _teaching_content(at) == [] and not at.subheader
+        assert _teaching_content(at) == [] and not at.header
     at.switch_page(ACCOUNT).run()
 
     _field(at, "New password").input(NEW_PASSWORD)
@@ -556,7 +556,7 @@ def test_an_instructor_sees_throttled_sign_ins_and_unlocks_one(
     at = _signed_in(cookies, classroom, "teacher")
     at.switch_page(PEOPLE).run()
     assert not at.exception
-    assert "Throttled sign-ins" in [s.value for s in at.subheader]
+    assert "Throttled sign-ins" in [s.value for s in at.header]
     shown = _texts(at).replace("\\", "")
     local = moment.astimezone(classroom.settings.timezone).strftime("%H:%M")
     assert f"**Ada Lovelace (ada)** — 12 failed sign-ins this hour; from {guesser}: " in shown

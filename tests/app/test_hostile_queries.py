@@ -25,6 +25,8 @@ from quiz.store.models import User
 from tests.app.signed_in import Cookies, start
 from tests.support import REPO_ROOT
 
+pytestmark = pytest.mark.slow  # every page under many hostile query strings
+
 HOME = "quiz/ui/pages/home.py"
 STUDY = "quiz/ui/pages/study.py"
 PRACTICE = "quiz/ui/pages/practice.py"

@@ -30,7 +30,7 @@ def _button(at: AppTest, label_start: str):  # type: ignore[no-untyped-def]
 def test_home_lists_the_seed_deck_and_the_exercises(app: AppTest) -> None:
     assert app.title[0].value == "Stride"
     limit = StudySettings().new_cards_per_day  # the built-in deck has more new items than that
-    assert f"{limit} cards to study today" in [h.value for h in app.subheader]
+    assert f"{limit} cards to study today" in [h.value for h in app.header]
     assert [m.value for m in app.metric if m.label == "New"] == [str(limit)]
     assert {m.value for m in app.metric if m.label != "New"} == {"0"}
 

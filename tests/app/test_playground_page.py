@@ -61,7 +61,19 @@ def _query(at: AppTest) -> dict[str, str]:
 
 
 def _latex(at: AppTest) -> list[str]:
-    return [element.value for element in at.latex]
+    """The page's formulas as TeX: ``st.latex`` blocks, and the Layer tab's equations, which are
+    inline maths in Markdown (``$\\displaystyle …$``, so that they wrap on a phone) with each
+    parenthesised group braced (``{(K - 1)}``, kept on one line)."""
+    formulas = [element.value.strip().strip("$").strip() for element in at.latex]
+    for element in at.markdown:
+        text = element.value
+        if text.startswith(INLINE_DISPLAY) and text.endswith("$"):
+            formula = text.removeprefix(INLINE_DISPLAY).removesuffix("$")
+            formulas.append(formula.replace("{(", "(").replace(")}", ")"))
+    return formulas
+
+
+INLINE_DISPLAY = "$\\displaystyle "
 
 
 def _engine_output(config: LayerConfig) -> np.ndarray:
@@ -127,7 +139,7 @@ def test_default_layer_shows_the_formula_with_numbers_and_the_engines_figures() 
     assert any("\\frac{H + 2P - D(K - 1) - 1}{S}" in value for value in latex)
     assert any(
         "\\frac{7 + 2\\cdot 1 - 1\\cdot (3 - 1) - 1}{2}" in value
-        and value.strip().endswith("\\lfloor 3 \\rfloor + 1 = 4\n$$")
+        and value.endswith("\\lfloor 3 \\rfloor + 1 = 4")
         for value in latex
     ), latex
     assert any("= 1 \\times 1 \\times 4 \\times 4" in value for value in latex)
@@ -211,7 +223,7 @@ def test_an_invalid_layer_shows_the_reason_instead_of_figures() -> None:
         "height"
     ]
     assert "pg_animation" not in _charts(at) and "pg_output" not in _charts(at)
-    assert any(value.strip().endswith("= -1\n$$") for value in _latex(at))  # the arithmetic
+    assert any(value.endswith("= -1") for value in _latex(at))  # the arithmetic
 
 
 def test_a_knob_turned_too_far_shows_the_reason() -> None:

@@ -15,7 +15,8 @@ from quiz.runtime import Stride
 from quiz.scheduling import utc_now
 from quiz.services.access import Actor
 from quiz.services.assignments import AssignmentSpec, ItemSpec, create_assignment, open_assignment
-from quiz.store.models import MODE_EXAM, ROLE_STUDENT, User
+from quiz.store.models import User
+from quiz.vocabulary import MODE_EXAM, ROLE_STUDENT
 from tests.support import REPO_ROOT
 
 PRACTICE = "quiz/ui/pages/practice.py"
@@ -66,6 +67,7 @@ def test_worked_solution_and_new_problem(practice: AppTest) -> None:
     assert practice.query_params["seed"] != ["7"]
 
 
+@pytest.mark.slow  # a page run per family and difficulty
 @pytest.mark.parametrize("difficulty", [1, 2, 3])
 @pytest.mark.parametrize("family_id", list(FAMILIES))
 def test_every_family_renders_its_prompt_and_worked_solution(

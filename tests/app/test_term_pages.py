@@ -35,15 +35,9 @@ from quiz.services.assignments import (
     variant,
 )
 from quiz.services.term_admin import grant_extension
-from quiz.store.models import (
-    RELEASE_ON_DATE,
-    Assignment,
-    AssignmentArchive,
-    ScoreOverride,
-    Submission,
-    User,
-)
+from quiz.store.models import Assignment, AssignmentArchive, ScoreOverride, Submission, User
 from quiz.store.server_secret import session_secret
+from quiz.vocabulary import RELEASE_ON_DATE
 from tests.app import test_assignment_pages as assignment_pages
 from tests.app.signed_in import Cookies
 
@@ -218,7 +212,7 @@ def _toasts(at: AppTest) -> list[str]:
 def _texts(at: AppTest) -> str:
     """The page's text as read (Markdown escapes removed), toasts included."""
     parts: list[Any] = [e.value for e in at.title] + [e.value for e in at.markdown]
-    for elements in (at.caption, at.error, at.warning, at.info, at.success, at.subheader):
+    for elements in (at.caption, at.error, at.warning, at.info, at.success, at.header):
         parts += [e.value for e in elements]
     return "\n".join([_plain(p) for p in parts] + _toasts(at))
 

@@ -49,7 +49,8 @@ from quiz.benchmarks.proxy import (
 from quiz.benchmarks.server import CHROMIUM_ARGS
 from quiz.decks.render import to_markdown
 from quiz.exercises.registry import get_family
-from quiz.store.models import CARD_KIND_FLASHCARD, Card, ReviewLog
+from quiz.store.models import Card, ReviewLog
+from quiz.vocabulary import CARD_KIND_FLASHCARD
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 

@@ -2,8 +2,9 @@
 students working, the due time moved, one student extended, the other answering late with the
 penalty, scores released on a date, an override with a reason, and the Canvas export.
 
-The assignment file and the due-time move go through the ``stride`` command (how a scripted
-course does them); everything else through the pages a teacher and students use.
+The assignment file and the moves of the due time and the release date go through the ``stride``
+command (how a scripted course does them); everything else through the pages a teacher and
+students use.
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ PEOPLE = (
     ("ada", "student", "ada@school.edu", "A"),
     ("ben", "student", "ben@school.edu", "B"),
 )
-RELEASE_DELAY = timedelta(seconds=75)
-"""The scores are released on a date this far after the start: during the test, after the
-students' first answers."""
+RELEASE_DELAY = timedelta(seconds=5)
+"""Once the late answers are in, the release date moves to this far ahead (it was days away):
+the test then waits for that date, not for a date chosen at the start to fall after every step
+before it (75 s, most of it spent waiting)."""
 
 
 @dataclass
@@ -152,7 +154,7 @@ def _tab(page: Page, name: str) -> None:
 def test_a_term_in_miniature(
     browser: Browser, term: Term, screenshot_dir: Path, tmp_path: Path
 ) -> None:
-    release_at = term.started + RELEASE_DELAY
+    release_at = term.started + timedelta(days=2)  # after the due time: moved below
     file = tmp_path / "week3.toml"
     file.write_text(
         f"""title = "Week 3: output sizes"
@@ -223,7 +225,17 @@ answers_at = {_iso(release_at)}
         timeout=30_000
     )
 
-    # The scores are released on their date: ada sees 80 % of 2 points.
+    # The teacher moves the release date to a few seconds from now; on that date the scores are
+    # released without anyone acting: ada sees 80 % of 2 points.
+    ada.reload()
+    expect(ada.get_by_text(re.compile("Scores and worked solutions are shown on"))).to_be_visible(
+        timeout=30_000
+    )
+    release_at = (datetime.now(UTC) + RELEASE_DELAY).replace(microsecond=0)
+    at = _iso(release_at)
+    moved = _stride(term, "assignment", "edit", "1", "--scores-at", at, "--answers-at", at)
+    assert moved.returncode == 0, moved.stderr
+    assert "scores release date:" in moved.stdout
     wait = (release_at - datetime.now(UTC)).total_seconds()
     if wait > 0:
         time.sleep(wait + 1)
@@ -292,3 +304,4 @@ answers_at = {_iso(release_at)}
         entry[:2] == ("extension", "ben") and entry[4] == "medical certificate" for entry in log
     )
     assert any(entry[:2] == ("edit", "due") for entry in log)
+    assert any(entry[:2] == ("edit", "scores release date") for entry in log)

@@ -31,7 +31,8 @@ from quiz.services.accounts import (
 )
 from quiz.services.passwords import generate_password, verify_password
 from quiz.services.sign_in import resume_session, sign_in
-from quiz.store.models import ROLE_INSTRUCTOR, ROLE_STUDENT, AuthSession, User
+from quiz.store.models import AuthSession, User
+from quiz.vocabulary import ROLE_INSTRUCTOR, ROLE_STUDENT
 from tests.support import NOON
 
 AUTH = AuthSettings(mode="password")

@@ -1,4 +1,4 @@
-"""The layering rules of design.md, and lint, checked on every run."""
+"""What the layers may not import (docs/architecture.md; their order: test_layers.py), lint."""
 
 from __future__ import annotations
 
@@ -60,13 +60,29 @@ def test_no_user_text_is_rendered_as_html() -> None:
         assert "unsafe_allow_html" not in path.read_text(encoding="utf-8"), path
 
 
-@pytest.mark.skipif(
-    shutil.which("ruff", path=str(Path(sys.executable).parent)) is None,
-    reason="ruff is not installed in this environment",
-)
+def _tool(name: str) -> str | None:
+    """The venv's ``name`` (ruff, mypy), beside the running Python; None if not installed."""
+    return shutil.which(name, path=str(Path(sys.executable).parent))
+
+
+# `make lint` and `make check` run ruff and mypy themselves and deselect these (-m "not lint");
+# `make test`, so CI, runs them here, once each.
+@pytest.mark.lint
+@pytest.mark.skipif(_tool("ruff") is None, reason="ruff is not installed in this environment")
 def test_ruff_is_clean() -> None:
-    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))
+    ruff = _tool("ruff")
     assert ruff is not None
     for args in (["check", "."], ["format", "--check", "."]):
         result = subprocess.run([ruff, *args], cwd=REPO_ROOT, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.lint
+@pytest.mark.slow  # ~40 s with a cold cache (a fresh clone, as in CI), ~1 s warm
+@pytest.mark.skipif(_tool("mypy") is None, reason="mypy is not installed in this environment")
+def test_mypy_is_clean() -> None:
+    """mypy as configured in pyproject.toml ([tool.mypy]: quiz, engine, app.py, asgi.py)."""
+    mypy = _tool("mypy")
+    assert mypy is not None
+    result = subprocess.run([mypy], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

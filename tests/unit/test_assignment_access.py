@@ -26,15 +26,8 @@ from quiz.services.assignments import (
 )
 from quiz.services.gradebook import gradebook, regrade, submission_history
 from quiz.services.term_admin import AssignmentEdit, delete_assignment, edit_assignment
-from quiz.store.models import (
-    MODE_HOMEWORK,
-    ROLE_INSTRUCTOR,
-    ROLE_STUDENT,
-    Assignment,
-    AssignmentItem,
-    Submission,
-    User,
-)
+from quiz.store.models import Assignment, AssignmentItem, Submission, User
+from quiz.vocabulary import MODE_HOMEWORK, ROLE_INSTRUCTOR, ROLE_STUDENT
 from tests.support import NOON
 
 DUE = NOON + timedelta(days=7)

@@ -31,8 +31,6 @@ from quiz.services.assignments import (
     submit_assignment_answer,
 )
 from quiz.store.models import (
-    MODE_HOMEWORK,
-    ROLE_STUDENT,
     Assignment,
     AssignmentArchive,
     AssignmentAudit,
@@ -45,6 +43,7 @@ from quiz.store.models import (
     Submission,
     User,
 )
+from quiz.vocabulary import MODE_HOMEWORK, ROLE_STUDENT
 from tests.support import NOON, REPO_ROOT
 
 DURING = NOON + timedelta(hours=1)
@@ -99,7 +98,7 @@ def cli(stride: Stride, database_url: str, monkeypatch: pytest.MonkeyPatch) -> S
     """The commands on this test's database at :data:`NOW`; students ann and bob (section A,
     with e-mail addresses) and zed (section B, none, a hostile display name)."""
     monkeypatch.setenv("STRIDE_DATABASE_URL", database_url)  # what Stride.open() reads
-    monkeypatch.setattr("quiz.scheduling.utc_now", lambda: NOW)
+    monkeypatch.setattr("quiz.commands.assignments.utc_now", lambda: NOW)  # the commands' clock
     with stride.transaction() as session:
         for name, display, section, email in (
             ("ann", "Ann", "A", "ann@example.org"),
@@ -675,6 +674,26 @@ def test_edit_prints_each_change_and_the_totals_the_regrade_moved(
     assert capsys.readouterr().out == "nothing changed\n"
 
 
+def test_edit_releases_scores_and_answers_on_dates(
+    cli: Stride, homework: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ("assignment", "edit", str(homework))
+    scores_at, answers_at = "2026-12-03T09:00:00Z", "2026-12-04T10:00:00+01:00"
+    assert run(*argv, "--scores-at", scores_at, "--answers-at", answers_at) == 0
+    assert capsys.readouterr() == (
+        "scores release: immediately → on_date\n"
+        "scores release date: — → 2026-12-03 09:00 UTC\n"
+        "answers release: immediately → on_date\n"
+        "answers release date: — → 2026-12-04 09:00 UTC\n"
+        f"assignment {homework} changed\n",
+        "",
+    )
+    settings = the_assignment(cli, homework)["settings"]
+    assert (settings["scores_release"], settings["answers_release"]) == ("on_date", "on_date")
+    assert settings["scores_release_at"] == at("2026-12-03T09:00:00+00:00")
+    assert settings["answers_release_at"] == at("2026-12-04T09:00:00+00:00")
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
@@ -704,6 +723,14 @@ def test_edit_prints_each_change_and_the_totals_the_regrade_moved(
             "The late penalty must be a fraction from 0 to 1 (0.2 = 20 % off); got 1.5.",
         ),
         (["--title", " "], "The title is empty: give the assignment a title."),
+        (
+            ["--scores-at", "soon"],
+            "--scores-at 'soon' is not an ISO date and time such as 2026-12-08T23:59:00Z",
+        ),
+        (
+            ["--answers-at", "2026-12-10T12:00"],
+            "--answers-at '2026-12-10T12:00' has no time zone: end it with Z or an offset (+01:00)",
+        ),
     ],
 )
 def test_edit_refusals(

@@ -34,22 +34,18 @@ from quiz.services.decks import import_deck
 from quiz.services.practice import PRACTICE_SEEDS, PracticeSeedError, fresh_seed, make_exercise
 from quiz.store.db import make_engine, make_session_factory, writing
 from quiz.store.migrate import upgrade
-from quiz.store.models import (
+from quiz.store.models import Assignment, Card, ServerSecret, Submission, User
+from quiz.store.server_secret import (
+    ensure_server_secret,
+    rotate_server_secret,
+    session_secret,
+)
+from quiz.vocabulary import (
     CARD_KIND_EXERCISE,
     MODE_EXAM,
     MODE_HOMEWORK,
     RELEASE_AFTER_DUE,
     ROLE_STUDENT,
-    Assignment,
-    Card,
-    ServerSecret,
-    Submission,
-    User,
-)
-from quiz.store.server_secret import (
-    ensure_server_secret,
-    rotate_server_secret,
-    session_secret,
 )
 from tests.support import NOON, REPO_ROOT
 

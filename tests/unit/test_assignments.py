@@ -38,13 +38,6 @@ from quiz.services.term_admin import (
     edit_assignment,
 )
 from quiz.store.models import (
-    CARD_KIND_EXERCISE,
-    CARD_KIND_FLASHCARD,
-    MODE_EXAM,
-    MODE_HOMEWORK,
-    RELEASE_AFTER_DUE,
-    ROLE_INSTRUCTOR,
-    ROLE_STUDENT,
     Assignment,
     AssignmentArchive,
     AssignmentItem,
@@ -52,6 +45,15 @@ from quiz.store.models import (
     Card,
     Submission,
     User,
+)
+from quiz.vocabulary import (
+    CARD_KIND_EXERCISE,
+    CARD_KIND_FLASHCARD,
+    MODE_EXAM,
+    MODE_HOMEWORK,
+    RELEASE_AFTER_DUE,
+    ROLE_INSTRUCTOR,
+    ROLE_STUDENT,
 )
 from tests.support import NOON, REPO_ROOT
 

@@ -90,6 +90,7 @@ def test_bad_arguments_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
         class_bench.main(["--capacity-sizes", "100,x"])
 
 
+@pytest.mark.slow  # real servers and a class of simulated students
 def test_a_tiny_class_against_real_servers(tmp_path: Path) -> None:
     """Three students sign in and study for a few seconds against Stride, and against the bare
     page: no errors, every acknowledged answer stored exactly once, figures filled in."""
@@ -114,6 +115,7 @@ def test_a_tiny_class_against_real_servers(tmp_path: Path) -> None:
     json.dumps(summary)  # the --json output is plain JSON
 
 
+@pytest.mark.slow  # real servers and a class of simulated students
 def test_a_tiny_class_through_nginx_on_two_replicas(tmp_path: Path) -> None:
     """``--replicas 2``: each target is two processes on one database behind deploy/nginx.conf,
     as a two-core server runs a class. Every student's websocket goes through nginx to one of

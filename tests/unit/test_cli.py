@@ -28,6 +28,7 @@ def stride(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
     )
 
 
+@pytest.mark.slow  # runs the stride command in new Python processes
 def test_deck_parse_json_prints_the_twelve_seed_cards() -> None:
     result = stride("deck", "parse", str(SEED_DECK), "--json")
     assert result.returncode == 0, result.stderr
@@ -49,6 +50,7 @@ def test_the_builtin_deck_is_the_shared_seed() -> None:
     assert SEED_DECK.read_bytes() == SHARED_SEED.read_bytes()
 
 
+@pytest.mark.slow  # runs the stride command in new Python processes
 def test_deck_parse_does_not_touch_the_database(tmp_path: Path) -> None:
     result = stride("deck", "parse", str(SEED_DECK), env={"STRIDE_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0
@@ -56,6 +58,7 @@ def test_deck_parse_does_not_touch_the_database(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow  # runs the stride command in new Python processes
 def test_deck_parse_reports_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text("My notes\n\nSome text but no heading\n")
@@ -65,6 +68,7 @@ def test_deck_parse_reports_file_and_line(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"{bad}:3: expected a line 'Flashcards'")
 
 
+@pytest.mark.slow  # runs the stride command in new Python processes
 def test_deck_import_is_idempotent_and_keeps_edits(tmp_path: Path) -> None:
     env = {"STRIDE_DATA_DIR": str(tmp_path / "data")}
     deck = tmp_path / "deck.txt"
@@ -81,6 +85,7 @@ def test_deck_import_is_idempotent_and_keeps_edits(tmp_path: Path) -> None:
     assert "1 updated, 1 unchanged" in third.stdout
 
 
+@pytest.mark.slow  # runs the stride command in new Python processes
 def test_deck_import_of_a_bad_file_imports_nothing(tmp_path: Path) -> None:
     env = {"STRIDE_DATA_DIR": str(tmp_path / "data")}
     bad = tmp_path / "bad.txt"
@@ -91,6 +96,7 @@ def test_deck_import_of_a_bad_file_imports_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.slow  # runs the stride command in new Python processes
 def test_db_upgrade_and_current(tmp_path: Path) -> None:
     env = {"STRIDE_DATA_DIR": str(tmp_path)}
     result = stride("db", "upgrade", env=env)
@@ -102,6 +108,7 @@ def test_db_upgrade_and_current(tmp_path: Path) -> None:
     assert f"revision: {head} (newest: {head})" in result.stdout
 
 
+@pytest.mark.slow  # runs the stride command in new Python processes
 def test_bad_configuration_is_reported(tmp_path: Path) -> None:
     result = stride(
         "db", "upgrade", env={"STRIDE_DATA_DIR": str(tmp_path), "STRIDE_TIMEZONE": "Nowhere/Atall"}
@@ -120,6 +127,7 @@ def test_bad_configuration_is_reported(tmp_path: Path) -> None:
     assert "STRIDE_TIMEZONE='Nowhere/Atall'" in result.stderr
 
 
+@pytest.mark.slow  # runs the stride command in new Python processes
 @pytest.mark.parametrize(
     "command",
     [
@@ -147,6 +155,7 @@ def test_help_on_every_command(command: list[str]) -> None:
     assert "usage: stride" in result.stdout
 
 
+@pytest.mark.slow  # runs the stride command in new Python processes
 def test_exercise_list_generate_and_grade() -> None:
     listing = json.loads(stride("exercise", "list", "--json").stdout)
     ids = [family["id"] for family in listing]
@@ -215,12 +224,14 @@ def test_exercise_list_generate_and_grade() -> None:
     assert unreadable["format_error"] and unreadable["score"] == 0
 
 
+@pytest.mark.slow  # runs the stride command in new Python processes
 def test_exercise_unknown_family() -> None:
     result = stride("exercise", "generate", "no-such-family", "--seed", "1")
     assert result.returncode == 2
     assert "unknown exercise family 'no-such-family'" in result.stderr
 
 
+@pytest.mark.slow  # runs the stride command in new Python processes
 def test_deck_check_prints_every_problem(tmp_path: Path) -> None:
     deck = tmp_path / "two-problems.md"
     deck.write_text(
@@ -236,12 +247,14 @@ def test_deck_check_prints_every_problem(tmp_path: Path) -> None:
     assert "nothing would be imported" in result.stderr
 
 
+@pytest.mark.slow  # runs the stride command in new Python processes
 def test_deck_check_accepts_a_good_file() -> None:
     result = stride("deck", "check", str(SEED_DECK))
     assert result.returncode == 0
     assert result.stdout.strip().endswith("OK, 12 cards (notes format)")
 
 
+@pytest.mark.slow  # runs the stride command in new Python processes
 def test_deck_list_and_export_round_trip(tmp_path: Path) -> None:
     env = {"STRIDE_DATA_DIR": str(tmp_path / "data")}
     listing = stride("deck", "list", env=env)

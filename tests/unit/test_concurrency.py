@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from quiz.benchmarks.concurrency import run, start_together, start_up
+
+pytestmark = pytest.mark.slow  # 8 writer processes, then 4 starting replicas
 
 PROCESSES = 8
 WRITES = int(os.environ.get("STRIDE_CONCURRENCY_WRITES", "500"))

@@ -10,7 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from quiz.benchmarks.concurrency import prepare
+
+pytestmark = pytest.mark.slow  # a writer process killed mid-burst
 
 ACKNOWLEDGED_BEFORE_KILL = 150
 

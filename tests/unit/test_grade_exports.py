@@ -31,7 +31,8 @@ from quiz.services.grade_exports import (
 )
 from quiz.services.gradebook import Gradebook, GradebookItem, GradebookRow, gradebook
 from quiz.services.term_admin import override_score, remove_item
-from quiz.store.models import MODE_HOMEWORK, ROLE_STUDENT, User
+from quiz.store.models import User
+from quiz.vocabulary import MODE_HOMEWORK, ROLE_STUDENT
 from tests.support import NOON
 
 DUE = NOON + timedelta(days=7)

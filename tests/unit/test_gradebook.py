@@ -36,14 +36,8 @@ from quiz.services.gradebook import (
     regrade,
     submission_history,
 )
-from quiz.store.models import (
-    MODE_EXAM,
-    MODE_HOMEWORK,
-    RELEASE_AFTER_DUE,
-    ROLE_STUDENT,
-    Submission,
-    User,
-)
+from quiz.store.models import Submission, User
+from quiz.vocabulary import MODE_EXAM, MODE_HOMEWORK, RELEASE_AFTER_DUE, ROLE_STUDENT
 from tests.support import NOON
 
 DUE = NOON + timedelta(days=7)

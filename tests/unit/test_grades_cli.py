@@ -20,7 +20,8 @@ from quiz.services.assignments import (
     open_assignment,
     submit_assignment_answer,
 )
-from quiz.store.models import MODE_HOMEWORK, ROLE_STUDENT, Submission, User
+from quiz.store.models import Submission, User
+from quiz.vocabulary import MODE_HOMEWORK, ROLE_STUDENT
 from tests.support import NOON
 
 DURING = NOON + timedelta(hours=1)

@@ -33,15 +33,8 @@ from quiz.services.practice import (
     submit_practice,
 )
 from quiz.services.study import load_study_card
-from quiz.store.models import (
-    MODE_HOMEWORK,
-    ROLE_STUDENT,
-    Attempt,
-    Card,
-    ReviewLog,
-    Submission,
-    User,
-)
+from quiz.store.models import Attempt, Card, ReviewLog, Submission, User
+from quiz.vocabulary import MODE_HOMEWORK, ROLE_STUDENT
 from tests.support import NOON
 
 TOO_LONG = "7" + " " * MAX_STORED_ANSWER_CHARS  # one character over; the grader would read it

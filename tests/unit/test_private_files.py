@@ -20,7 +20,7 @@ from quiz.services.assignments import AssignmentSpec, ItemSpec, create_assignmen
 from quiz.store.backup import backup_sqlite, restore_sqlite
 from quiz.store.db import make_engine
 from quiz.store.migrate import known_revisions
-from quiz.store.models import MODE_HOMEWORK
+from quiz.vocabulary import MODE_HOMEWORK
 from tests.support import NOON
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")

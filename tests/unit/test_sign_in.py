@@ -29,7 +29,8 @@ from quiz.services.sign_in import (
     sign_in,
     sign_out,
 )
-from quiz.store.models import ROLE_INSTRUCTOR, ROLE_STUDENT, AuthSession, User
+from quiz.store.models import AuthSession, User
+from quiz.vocabulary import ROLE_INSTRUCTOR, ROLE_STUDENT
 from tests.support import NOON
 
 AUTH = AuthSettings(mode="password")

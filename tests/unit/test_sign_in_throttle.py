@@ -44,7 +44,8 @@ from quiz.services.throttle import (
     unlock_account,
     unlock_address,
 )
-from quiz.store.models import ROLE_INSTRUCTOR, ROLE_STUDENT, AuthSession, SignInThrottle
+from quiz.store.models import AuthSession, SignInThrottle
+from quiz.vocabulary import ROLE_INSTRUCTOR, ROLE_STUDENT
 from tests.support import NOON
 
 AUTH = AuthSettings(mode="password")
@@ -315,6 +316,7 @@ def test_one_address_gets_at_most_14_checks_in_the_first_hour_then_4_an_hour(
     )
 
 
+@pytest.mark.slow  # hundreds of sign-ins, each an argon2 check
 def test_an_attacker_rotating_addresses_gets_at_most_the_accounts_budget_an_hour(
     stride: Stride, ann: int, checks: list[str | None]
 ) -> None:
@@ -352,6 +354,7 @@ def test_a_spraying_address_is_limited_to_known_browsers_after_its_budget(
     assert attempt(stride, "ann", PASSWORD, later, client=SCHOOL, settings=settings).ok
 
 
+@pytest.mark.slow  # hundreds of sign-ins, each an argon2 check
 def test_a_hundred_students_behind_one_address_with_typos_all_sign_in(
     stride: Stride, checks: list[str | None]
 ) -> None:

@@ -51,7 +51,8 @@ from quiz.services.stats import (
     study_day_starts,
 )
 from quiz.services.study import answer_card, day_bounds
-from quiz.store.models import ROLE_INSTRUCTOR, ROLE_STUDENT, Card
+from quiz.store.models import Card
+from quiz.vocabulary import ROLE_INSTRUCTOR, ROLE_STUDENT
 from tests.support import NOON, notes_text
 from tests.unit.test_stats_store import AGAIN, GOOD, HARD, LEARNING, History
 

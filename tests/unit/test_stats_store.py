@@ -24,18 +24,8 @@ from quiz.runtime import Stride
 from quiz.scheduling import CardState, Schedule, Scheduler
 from quiz.services.stats import forgetting_curve
 from quiz.store import stats as store
-from quiz.store.models import (
-    CARD_KIND_EXERCISE,
-    CARD_KIND_FLASHCARD,
-    ROLE_STUDENT,
-    Attempt,
-    Card,
-    CardSchedule,
-    CardSuspension,
-    Deck,
-    ReviewLog,
-    User,
-)
+from quiz.store.models import Attempt, Card, CardSchedule, CardSuspension, Deck, ReviewLog, User
+from quiz.vocabulary import CARD_KIND_EXERCISE, CARD_KIND_FLASHCARD, ROLE_STUDENT
 from tests.support import NOON
 
 LEARNING, REVIEW, RELEARNING = store.STATE_LEARNING, store.STATE_REVIEW, store.STATE_RELEARNING
@@ -389,10 +379,10 @@ def test_stability_and_difficulty_histograms(history: History) -> None:
     session = history.done()
     edges = (0, 1, 3, 100, float("inf"))
     stability = store.stability_histogram(session, ada, edges)
-    assert [(b.bucket, b.count) for b in stability] == [(0, 1), (1, 2), (2, 1), (3, 2)]
+    assert [(b.bucket, b.cards) for b in stability] == [(0, 1), (1, 2), (2, 1), (3, 2)]
     assert [b.total for b in stability] == pytest.approx([0.5, 3.9, 3.0, 9500.0])
     difficulty = store.difficulty_histogram(session, ada, (1, 2, 5, 10))
-    assert [(b.bucket, b.count) for b in difficulty] == [(0, 2), (1, 1), (2, 3)]
+    assert [(b.bucket, b.cards) for b in difficulty] == [(0, 2), (1, 1), (2, 3)]
 
 
 def test_retrievability_matches_fsrs(history: History) -> None:
@@ -420,7 +410,7 @@ def test_retrievability_matches_fsrs(history: History) -> None:
     for value in expected:
         assert value is not None
         bins.setdefault(min(int(value * 20 + 1e-9), 19), []).append(value)
-    assert {b.bucket: b.count for b in rows} == {k: len(v) for k, v in bins.items()}
+    assert {b.bucket: b.cards for b in rows} == {k: len(v) for k, v in bins.items()}
     assert {b.bucket: b.total for b in rows} == {k: pytest.approx(sum(v)) for k, v in bins.items()}
 
 

@@ -42,10 +42,6 @@ from quiz.services.term_admin import (
     what_students_see,
 )
 from quiz.store.models import (
-    MODE_EXAM,
-    MODE_HOMEWORK,
-    ROLE_INSTRUCTOR,
-    ROLE_STUDENT,
     Assignment,
     AssignmentArchive,
     AssignmentAudit,
@@ -56,6 +52,7 @@ from quiz.store.models import (
     Submission,
     User,
 )
+from quiz.vocabulary import MODE_EXAM, MODE_HOMEWORK, ROLE_INSTRUCTOR, ROLE_STUDENT
 from tests.support import NOON
 
 DUE = NOON + timedelta(days=7)

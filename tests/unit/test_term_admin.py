@@ -76,13 +76,6 @@ from quiz.services.term_admin import (
 )
 from quiz.services.term_rules import LATE_WINDOW_MAX, Deadline, Release, due_line
 from quiz.store.models import (
-    MODE_EXAM,
-    MODE_HOMEWORK,
-    RELEASE_AFTER_DUE,
-    RELEASE_BY_HAND,
-    RELEASE_IMMEDIATELY,
-    RELEASE_ON_DATE,
-    ROLE_STUDENT,
     Assignment,
     AssignmentArchive,
     AssignmentAudit,
@@ -92,6 +85,15 @@ from quiz.store.models import (
     ScoreOverride,
     Submission,
     User,
+)
+from quiz.vocabulary import (
+    MODE_EXAM,
+    MODE_HOMEWORK,
+    RELEASE_AFTER_DUE,
+    RELEASE_BY_HAND,
+    RELEASE_IMMEDIATELY,
+    RELEASE_ON_DATE,
+    ROLE_STUDENT,
 )
 from tests.support import NOON
 

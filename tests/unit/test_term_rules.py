@@ -31,7 +31,8 @@ from quiz.services.term_rules import (
     scores_visible,
     when,
 )
-from quiz.store.models import (
+from quiz.store.models import Assignment, AssignmentExtension
+from quiz.vocabulary import (
     MODE_EXAM,
     MODE_HOMEWORK,
     RELEASE_AFTER_DUE,
@@ -39,8 +40,6 @@ from quiz.store.models import (
     RELEASE_IMMEDIATELY,
     RELEASE_ON_DATE,
     RELEASE_RULES,
-    Assignment,
-    AssignmentExtension,
 )
 from tests.support import NOON
 

@@ -35,7 +35,6 @@ from quiz.services.assignments import AssignmentSpec, ItemSpec, create_assignmen
 from quiz.services.decks import import_deck
 from quiz.services.grade_exports import grades_csv
 from quiz.services.gradebook import Gradebook, GradebookItem, GradebookRow
-from quiz.store.models import MODE_HOMEWORK
 from quiz.text_safety import (
     FORMULA_STARTS,
     spreadsheet_cell,
@@ -44,6 +43,7 @@ from quiz.text_safety import (
     terminal_json,
     terminal_text,
 )
+from quiz.vocabulary import MODE_HOMEWORK
 from tests.support import NOON, REPO_ROOT
 from tests.unit.fuzz.mutations import FUZZ
 
@@ -130,6 +130,7 @@ def test_terminal_escapes_are_visible() -> None:
     assert terminal_text("Ünïcödé ✓ $\\frac{a}{b}$") == "Ünïcödé ✓ $\\frac{a}{b}$"
 
 
+@pytest.mark.slow  # hypothesis, many generated documents
 @FUZZ
 @given(st.recursive(st.text(), lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner)))
 @example({"title": ESCAPES})

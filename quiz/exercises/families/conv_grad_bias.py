@@ -88,6 +88,7 @@ def generate(seed: int, difficulty: int) -> Exercise:
         setup = Setup(2, channels, 1, kernel, height, width)
     g = integers(rng, setup.grad_shape, nonzero=True)
     _, _, grad_b = conv2d_backward(g, np.zeros(setup.input_shape), np.zeros(setup.weight_shape))
+    assert grad_b is not None  # the layer has a bias (conv2d_backward's default)
     answer = float(grad_b[setup.filter])
     return Exercise(
         family=ID,

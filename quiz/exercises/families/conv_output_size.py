@@ -54,14 +54,14 @@ def generate(seed: int, difficulty: int) -> Exercise:
             layout=str(rng.choice(["CHW", "HWC"])),
         )
     else:
-        kernel = (int(rng.choice([3, 5])), int(rng.choice([1, 3, 5])))
+        kernel_hw = (int(rng.choice([3, 5])), int(rng.choice([1, 3, 5])))
         dilation = int(rng.choice([1, 2, 3]))
-        smallest = dilation * (max(kernel) - 1) + 2
+        smallest = dilation * (max(kernel_hw) - 1) + 2
         height, width = (int(v) for v in rng.integers(max(12, smallest), 97, size=2))
         setup = Setup(
             height,
             width + 5 if width == height else width,
-            kernel=kernel,
+            kernel=kernel_hw,
             stride=(int(rng.choice([1, 2, 3])), int(rng.choice([1, 2]))),
             padding=(int(rng.integers(0, 4)), int(rng.integers(0, 3))),
             dilation=dilation,

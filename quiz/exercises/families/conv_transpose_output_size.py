@@ -86,7 +86,7 @@ def generate(seed: int, difficulty: int) -> Exercise:
         kernel = (pick(rng, (2, 3, 4, 5)), pick(rng, (2, 3, 4, 5)))
         stride = (pick(rng, (1, 2, 2, 3)), pick(rng, (2, 2, 3)))
         dilation = pick(rng, (1, 1, 2))
-        padding = tuple(int(rng.integers(0, dilation * (k - 1) // 2 + 1)) for k in kernel)
+        pads = tuple(int(rng.integers(0, dilation * (k - 1) // 2 + 1)) for k in kernel)
         # PyTorch's rule: output_padding < max(stride, dilation) on each axis (the card and the
         # feedback say so; at stride 1 only a dilation of 2 allows 1). Drawn as it always was:
         # assignment variants are regenerated from their seeds.
@@ -98,7 +98,7 @@ def generate(seed: int, difficulty: int) -> Exercise:
             width + 3 if width == height else width,
             kernel,
             stride,
-            (padding[0], padding[1]),
+            (pads[0], pads[1]),
             (output_padding[0], output_padding[1]),
             dilation,
         )

@@ -85,7 +85,8 @@ RELU_AT_ZERO = "ReLU's derivative at $0$ is taken as $0$, as in PyTorch"
 
 def generate(seed: int, difficulty: int) -> Exercise:
     rng = rng_for(seed, difficulty)
-    pooling = Pooling(*pick(rng, _CHOICES[difficulty]), 0)
+    height, width, kernel, stride = pick(rng, _CHOICES[difficulty])
+    pooling = Pooling(height, width, kernel, stride, padding=0)
     z = _draw_z(rng, pooling, difficulty)
     low, high = _GRADIENTS[difficulty]
     g = integers(rng, pooling.out, low, high, nonzero=True)

@@ -57,7 +57,7 @@ def _student_list(summaries: list[AssignmentSummary]) -> None:
         group = [s for s in summaries if s.status == status]
         if not group:
             continue
-        st.subheader(heading)
+        st.header(heading)
         for summary in group:
             with st.container(border=True, key=f"assignment_row_{summary.assignment_id}"):
                 text, link = st.columns([4, 1])
@@ -106,7 +106,7 @@ with stride.transaction() as session:
 if actor.is_instructor:
     st.title("Assignments")
     instructor_list(actor, summaries)
-    st.subheader("New assignment")
+    st.header("New assignment")
     creation_form(actor)
 else:
     _student_list(summaries)

@@ -127,7 +127,7 @@ def _decks_tab(decks: list[DeckSummary]) -> None:
         "shows today (new cards up to the daily limit). Suspended cards are not studied."
     )
 
-    st.subheader("Export")
+    st.header("Export")
     for deck in decks:
         with st.container(border=True, key=f"decks_export_{deck.deck_id}"):
             st.markdown(f"**{escape_markdown(deck.title)}**")
@@ -199,13 +199,13 @@ def _import_tab(decks: list[DeckSummary]) -> None:
             escape_markdown(f'Deck "{report.title}" {report.counts()}'),
             icon=":material/check_circle:",
         )
-        deck = next((d for d in decks if d.slug == report.slug), None)
-        if deck is not None:
+        imported = next((d for d in decks if d.slug == report.slug), None)
+        if imported is not None:
             st.page_link(
                 STUDY_PAGE,
-                label=f"Study {escape_markdown(deck.title)}",
+                label=f"Study {escape_markdown(imported.title)}",
                 icon=":material/play_arrow:",
-                query_params={"deck": str(deck.deck_id)},
+                query_params={"deck": str(imported.deck_id)},
             )
     if error := state.pop("decks_import_error", None):
         st.error(escape_markdown(error), icon=":material/error:")
@@ -262,7 +262,7 @@ def _import_tab(decks: list[DeckSummary]) -> None:
             disabled=not preview.ok,
         )
     shown = deck.cards[:PREVIEW_CARDS]
-    st.subheader(
+    st.header(
         "Preview" + (f" (the first {PREVIEW_CARDS})" if len(deck.cards) > PREVIEW_CARDS else "")
     )
     for number, card in enumerate(shown, start=1):
@@ -525,7 +525,7 @@ def _browse_tab(decks: list[DeckSummary]) -> None:
 
 
 def _card_view(card: CardRow) -> None:
-    st.subheader("Card")
+    st.header("Card")
     facts = [card.deck_title, card.state.capitalize()]
     if card.is_exercise:
         facts.append(f"exercise {card.exercise_family}, difficulty {card.exercise_difficulty}")
@@ -618,11 +618,10 @@ st.title("Decks")
 if notice := state.pop("decks_notice", None):
     st.toast(notice[0], icon=notice[1])
 
-if actor.is_instructor:
-    decks_tab, import_tab, browse_tab = st.tabs(TABS, key="decks_tab", on_change="rerun")
-else:  # importing, editing and deleting change the decks for everyone: instructors only
-    decks_tab, browse_tab = st.tabs(STUDENT_TABS, key="decks_tab", on_change="rerun")
-    import_tab = None
+# importing, editing and deleting change the decks for everyone: instructors only
+tabs = st.tabs(TABS if actor.is_instructor else STUDENT_TABS, key="decks_tab", on_change="rerun")
+decks_tab, browse_tab = tabs[0], tabs[-1]
+import_tab = tabs[1] if actor.is_instructor else None
 if decks_tab.open is not False:
     with decks_tab:
         _decks_tab(summaries)

@@ -27,9 +27,9 @@ if not decks:
 
 total = sum(deck.total for deck in decks)
 if total:
-    st.subheader(f"{total} card{'s' if total != 1 else ''} to study today")
+    st.header(f"{total} card{'s' if total != 1 else ''} to study today")
 else:
-    st.subheader("All done for today")
+    st.header("All done for today")
     upcoming = [deck.next_due for deck in decks if deck.next_due is not None]
     if upcoming:
         st.write(

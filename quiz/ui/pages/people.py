@@ -25,10 +25,10 @@ from quiz.services.accounts import (
 )
 from quiz.services.passwords import generate_password
 from quiz.services.throttle import Throttled, list_throttled, unlock_account, unlock_address
-from quiz.store.models import ROLE_STUDENT
 from quiz.ui.session import require_instructor_page
 from quiz.ui.state import get_stride
 from quiz.ui.text import escape_markdown
+from quiz.vocabulary import ROLE_STUDENT
 
 stride = get_stride()
 actor = require_instructor_page()
@@ -94,7 +94,7 @@ if accounts:
         column_config={"Created": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
     )
 
-st.subheader("Add a student")
+st.header("Add a student")
 with st.form("people_add", clear_on_submit=True):
     new_name = st.text_input("Username", max_chars=100)
     new_display = st.text_input("Full name (optional)", max_chars=200)
@@ -133,7 +133,7 @@ if added:
         st.rerun()
 
 if students:
-    st.subheader("A student's account")
+    st.header("A student's account")
     by_id = {a.user_id: a for a in students}
     chosen = st.selectbox(
         "Student", list(by_id), format_func=lambda i: by_id[i].label, key="people_student"
@@ -186,7 +186,7 @@ def _describe(row: Throttled) -> str:
 
 
 if not single_sign_on:
-    st.subheader("Throttled sign-ins")
+    st.header("Throttled sign-ins")
     with stride.transaction() as session:
         throttled = list_throttled(session, actor, utc_now(), stride.auth)
     if not throttled:

@@ -13,6 +13,8 @@ replaced with a note, never an exception. The numbers come from ``quiz.playgroun
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import streamlit as st
 
@@ -51,7 +53,13 @@ from quiz.playground.layer import (
     config_to_query,
     output_size_formula,
 )
-from quiz.ui.playground_charts import animation_figure, feature_map_figure, output_figure
+from quiz.ui.playground_charts import (
+    animation_figure,
+    feature_map_figure,
+    grid_text,
+    output_figure,
+    values_text,
+)
 from quiz.ui.text import escape_markdown
 
 PLOTLY_CONFIG = {"displayModeBar": False}
@@ -162,27 +170,39 @@ def _layer_tab() -> None:
     _show_layer(config)
 
 
+def _equation(source: str) -> None:
+    """A formula that wraps: inline maths in display style. KaTeX never breaks a display formula,
+    so on a phone a long one ran off the screen; an inline one breaks after an ``=``, ``+`` or
+    ``-`` when the line is full (and stays on one line when it fits). A parenthesised group,
+    ``(K - 1)``, is kept on one line (braces make it one unit)."""
+    whole = _PARENTHESES.sub(r"{(\1)}", source)
+    st.markdown(f"$\\displaystyle {whole}$")
+
+
+_PARENTHESES = re.compile(r"\(([^()]*)\)")
+
+
 def _show_layer(config: LayerConfig) -> None:
     formula = output_size_formula(config)
     st.markdown("**Output size**")
-    st.latex(formula.general)
-    st.latex(formula.height)
-    st.latex(formula.width)
+    _equation(formula.general)
+    _equation(formula.height)
+    _equation(formula.width)
     error = config.error
     if error is not None:
         st.error(escape_markdown(error), icon=":material/block:")
         return
     if formula.shape is not None:
-        st.latex(formula.shape)
+        _equation(formula.shape)
     result = compute(config)
     anim = animation(config, result)
     st.plotly_chart(
         animation_figure(anim), config=PLOTLY_CONFIG, width="content", key="pg_animation"
     )
-    st.caption(anim.caption())
+    st.caption(f"{anim.caption()} {grid_text(anim)}")
     if anim.kernel is not None and config.kernel <= 7:
         name = "W_{1,1}" if config.kind == "conv" else "\\operatorname{rot180}(W_{1,1})"
-        st.latex(f"{name} = {latex.matrix(anim.kernel)}")
+        _equation(f"{name} = {latex.matrix(anim.kernel)}")
     n, channels, height, width = result.shape
     st.plotly_chart(
         output_figure(result.plane, f"Output channel 0 of {channels} ({height}×{width})"),
@@ -193,7 +213,7 @@ def _show_layer(config: LayerConfig) -> None:
     st.caption(
         f"Computed by the engine on seeded example numbers (input digits 0–9, weights −1, 0, 1). "
         f"The full output is N × C × H × W = {n} × {channels} × {height} × {width}; "
-        "one channel is drawn."
+        f"one channel is drawn. {values_text(result.plane, 'Output channel 0')}"
     )
 
 
@@ -258,7 +278,7 @@ def _filters_tab() -> None:
     left.checkbox("ReLU after the convolution", key="pg_relu")
     with right:
         st.segmented_control(
-            "Pooling", POOLS, format_func=POOL_TITLES.__getitem__, key="pg_pool", required=True
+            "2×2 pooling", POOLS, format_func=POOL_TITLES.__getitem__, key="pg_pool", required=True
         )
     image_name = UPLOAD if source == "Upload" else state.pg_img
     choice = FilterChoice(
@@ -281,7 +301,11 @@ def _filters_tab() -> None:
         )
     st.caption(
         "Convolution with padding 1 keeps the size; black is each map's lowest value, white its "
-        "highest (the colour bar gives the numbers)."
+        "highest (the colour bar gives the numbers). "
+        + " ".join(
+            values_text(values, title)
+            for title, values in [("Input", image), *((m.title, m.values) for m in maps)]
+        )
     )
 
 

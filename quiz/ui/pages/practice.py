@@ -185,7 +185,7 @@ def _answer_area(exercise: Exercise) -> None:
         st.info(exercise.hint, icon=":material/lightbulb:")
     if state.practice_solution:
         with st.container(border=True, key="practice_solution"):
-            st.subheader("Worked solution")
+            st.header("Worked solution")
             show_solution(exercise, key=f"{key}_solution")
 
 

@@ -30,6 +30,7 @@ from quiz.services.stats import (
     review_summary,
 )
 from quiz.ui import stats_charts as charts
+from quiz.ui import stats_summaries as summaries
 from quiz.ui.session import current_actor, is_classroom
 from quiz.ui.state import get_stride
 from quiz.ui.text import escape_markdown
@@ -40,8 +41,10 @@ TABS = (REVIEWS_TAB, CARDS_TAB, EXERCISES_TAB)
 TAB_KEY = "stats_section"  # the tabs' widget key, and the URL's query parameter naming the open one
 
 
-def _chart(figure: object, key: str) -> None:
+def _chart(figure: object, key: str, summary: str) -> None:
+    """The chart, and under it its numbers in words (its text alternative)."""
     st.plotly_chart(figure, config=PLOTLY_CONFIG, key=key)
+    st.caption(escape_markdown(summary))
 
 
 def _whose(stride: Stride, actor: Actor) -> tuple[int, str]:
@@ -76,12 +79,18 @@ def _headline(summary: ReviewSummary, name: str, timezone: str, day_start: int) 
 
 def _reviews_tab(stats: ReviewStats) -> None:
     """The calendar, reviews per day by rating, and true retention."""
-    st.subheader("Study days")
+    st.header("Study days")
     if stats.total_reviews:
         st.caption("Each square is a study day of the last year; darker means more reviews.")
-        _chart(charts.calendar_heatmap(stats.days), "stats_calendar")
+        _chart(
+            charts.calendar_heatmap(stats.days),
+            "stats_calendar",
+            summaries.calendar_summary(stats.days),
+        )
         st.caption("Reviews per day, by the rating given.")
-        _chart(charts.reviews_chart(stats.days), "stats_reviews")
+        _chart(
+            charts.reviews_chart(stats.days), "stats_reviews", summaries.reviews_summary(stats.days)
+        )
     else:
         st.info(
             "No reviews in the last year yet. Once you study, a calendar of the days you studied "
@@ -89,14 +98,18 @@ def _reviews_tab(stats: ReviewStats) -> None:
             icon=":material/calendar_month:",
         )
 
-    st.subheader("True retention")
+    st.header("True retention")
     if any(window.reviews for window in stats.retention):
         st.caption(
             "The share of reviews of cards in the Review state not answered Again, over the last "
             + ", ".join(str(days) for days in RETENTION_WINDOWS)
             + " days."
         )
-        _chart(charts.retention_chart(stats.retention), "stats_retention")
+        _chart(
+            charts.retention_chart(stats.retention),
+            "stats_retention",
+            summaries.retention_summary(stats.retention),
+        )
     else:
         st.info(
             "No reviews of cards in the Review state yet. When cards come back after their first "
@@ -107,12 +120,16 @@ def _reviews_tab(stats: ReviewStats) -> None:
 
 def _cards_tab(stats: CardStats) -> None:
     """The forecast, cards by state, and FSRS's stability, difficulty and retrievability."""
-    st.subheader("Forecast")
+    st.header("Forecast")
     if any(day.total for day in stats.forecast):
         st.caption(
             f"Cards due on each of the next {FORECAST_DAYS} days; today includes overdue ones."
         )
-        _chart(charts.forecast_chart(stats.forecast), "stats_forecast")
+        _chart(
+            charts.forecast_chart(stats.forecast),
+            "stats_forecast",
+            summaries.forecast_summary(stats.forecast),
+        )
     else:
         st.info(
             f"Nothing is due in the next {FORECAST_DAYS} days. Cards you have studied will be "
@@ -120,13 +137,17 @@ def _cards_tab(stats: CardStats) -> None:
             icon=":material/event_upcoming:",
         )
 
-    st.subheader("Card states")
+    st.header("Card states")
     if stats.states.total:
         st.caption(
             "Young cards have an interval under 21 days, mature ones 21 days or more. "
             "Suspended cards are counted only as suspended."
         )
-        _chart(charts.states_chart(stats.states), "stats_states")
+        _chart(
+            charts.states_chart(stats.states),
+            "stats_states",
+            summaries.states_summary(stats.states),
+        )
     else:
         st.info(
             "There are no cards yet. Once a deck is imported, its cards are counted here by state "
@@ -134,17 +155,26 @@ def _cards_tab(stats: CardStats) -> None:
             icon=":material/style:",
         )
 
-    st.subheader("Memory")
+    st.header("Memory")
     if stats.stability.total:
         st.caption(
             "FSRS's model of each studied card: stability (days for recall to fall to 90%), "
             "difficulty (1-10) and the chance of recalling it now."
         )
-        _chart(charts.histogram_chart(stats.stability, "Stability", "d"), "stats_stability")
-        _chart(charts.histogram_chart(stats.difficulty, "Difficulty"), "stats_difficulty")
+        _chart(
+            charts.histogram_chart(stats.stability, "Stability", "d"),
+            "stats_stability",
+            summaries.histogram_summary(stats.stability, "Stability", "d"),
+        )
+        _chart(
+            charts.histogram_chart(stats.difficulty, "Difficulty"),
+            "stats_difficulty",
+            summaries.histogram_summary(stats.difficulty, "Difficulty"),
+        )
         _chart(
             charts.histogram_chart(stats.retrievability, "Retrievability", percent=True),
             "stats_retrievability",
+            summaries.histogram_summary(stats.retrievability, "Retrievability", percent=True),
         )
     else:
         st.info(
@@ -156,13 +186,18 @@ def _cards_tab(stats: CardStats) -> None:
 
 def _exercises_tab(stats: ExerciseStats) -> None:
     """Attempts, accuracy per week and frequent mistakes of each exercise, and its mastery."""
-    st.subheader("Attempts and mistakes")
+    st.header("Attempts and mistakes")
     if any(family.attempts for family in stats.families):
-        _chart(charts.family_attempts_chart(stats.families), "stats_family_attempts")
+        _chart(
+            charts.family_attempts_chart(stats.families),
+            "stats_family_attempts",
+            summaries.attempts_summary(stats.families),
+        )
         if any(week.attempts for family in stats.families for week in family.weeks):
             _chart(
                 charts.family_accuracy_chart(stats.families, stats.week_starts),
                 "stats_family_accuracy",
+                summaries.accuracy_summary(stats.families, stats.week_starts),
             )
         else:
             st.info(
@@ -189,10 +224,14 @@ def _exercises_tab(stats: ExerciseStats) -> None:
             icon=":material/calculate:",
         )
 
-    st.subheader("Mastery")
+    st.header("Mastery")
     if any(family.mastery is not None for family in stats.families):
         st.caption("Mastery: the mean chance of recalling each exercise's scheduled items now.")
-        _chart(charts.mastery_chart(stats.families), "stats_family_mastery")
+        _chart(
+            charts.mastery_chart(stats.families),
+            "stats_family_mastery",
+            summaries.mastery_summary(stats.families),
+        )
     else:
         st.info(
             "No exercise items studied yet. Once exercise items from a deck have been reviewed, "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Any
 
 import streamlit as st
 
@@ -38,6 +39,7 @@ from quiz.ui.exercise_view import (
     show_prompt,
     show_solution,
 )
+from quiz.ui.focus import focus_answer_box
 from quiz.ui.query import int_param
 from quiz.ui.session import actor_in, current_actor, signed_in_reading
 from quiz.ui.state import answer_token, get_stride, rerun_fragment, widget_slot
@@ -85,7 +87,7 @@ def _answer(card_id: int, reps: int, rating: Rating) -> None:
     now = utc_now()
     token = answer_token("review", card_id, reps)
 
-    def record(session) -> bool:  # type: ignore[no-untyped-def]
+    def record(session: Any) -> bool:
         acting = actor_in(session)
         if acting is None:
             return False  # signed out meanwhile: the run that follows asks to sign in again
@@ -117,7 +119,7 @@ def _answer(card_id: int, reps: int, rating: Rating) -> None:
 
 
 def _undo() -> None:
-    def undo_and_reload(session) -> tuple[bool, StudyCard | None]:  # type: ignore[no-untyped-def]
+    def undo_and_reload(session: Any) -> tuple[bool, StudyCard | None]:
         """Undo the last answer and load its card again (one write transaction, which checks
         the sign-in too: a callback runs before the page run's check)."""
         acting = actor_in(session)
@@ -149,14 +151,14 @@ def _change_deck() -> None:
 COUNTS_MAX_AGE_S = 60.0
 
 
-def _due_counts(session, now: datetime) -> list[DueCounts]:  # type: ignore[no-untyped-def]
+def _due_counts(session: Any, now: datetime) -> list[DueCounts]:
     """Today's counts per deck, read again after an answer or undo, or once a minute."""
     key = (state.study_answered, state.get("study_undo_count", 0))
     cached = state.get("study_counts")
     if cached is None or cached[0] != key or time.monotonic() - cached[1] > COUNTS_MAX_AGE_S:
         cached = (key, time.monotonic(), due_counts(session, actor, now, stride.settings))
         state.study_counts = cached
-    return cached[2]  # type: ignore[no-any-return]
+    return cached[2]
 
 
 with stride.transaction() as session:
@@ -234,6 +236,7 @@ def _exercise_item(card: StudyCard) -> None:
         with st.form("study_exercise_form", border=False):
             raw = answer_input(exercise, key, mode)
             submitted = st.form_submit_button("Check", type="primary")
+        focus_answer_box(key)  # typing starts in the box, as Space starts a flashcard
         if submitted:
             _submit_item(card, exercise, raw or "")
             rerun_fragment()

@@ -160,6 +160,7 @@ def _pairs(notes: list[ParsedCard], cards: list[ParsedCard]) -> list[tuple[Parse
     ]
 
 
+@pytest.mark.slow  # imports and matches whole decks
 def test_each_notes_card_has_its_own_counterpart(flashcards: list[ParsedCard]) -> None:
     notes = list(parse_deck_file(NOTES_FILE).cards)
     assert len(notes) == 12
@@ -187,6 +188,7 @@ def test_each_notes_card_has_its_own_counterpart(flashcards: list[ParsedCard]) -
     assert set(matched) >= CORRECTED_KEYS
 
 
+@pytest.mark.slow  # imports and matches whole decks
 def test_a_database_of_the_notes_deck_keeps_every_card_s_history(
     flashcards: list[ParsedCard],
 ) -> None:

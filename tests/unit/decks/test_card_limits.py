@@ -204,6 +204,7 @@ def _cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # runs the stride command in new Python processes
 def test_stride_deck_check_reports_file_line_and_import_imports_nothing(tmp_path: Path) -> None:
     path = tmp_path / "deep.md"
     path.write_text(FRONT + "## Q: Fine?\n\nYes.\n\n## Q: Deep?\n\n" + DEEP + "\n", "utf-8")

@@ -164,6 +164,7 @@ def _decks(draw: st.DrawFn) -> ParsedDeck:
     return ParsedDeck(title, tuple(unique), "markdown", description, tags)
 
 
+@pytest.mark.slow  # hypothesis, many generated decks
 @FAST
 @given(_decks())
 def test_random_decks_round_trip_through_markdown(deck: ParsedDeck) -> None:

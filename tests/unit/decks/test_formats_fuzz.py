@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import genanki
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,8 @@ from quiz.decks.markdown import check_markdown, parse_markdown
 from quiz.decks.model import DeckProblem, ParsedDeck
 from quiz.decks.problems import check_deck_bytes
 from quiz.decks.reader import parse_deck_bytes
+
+pytestmark = pytest.mark.slow  # fuzzing (hypothesis, many examples)
 
 FAST = settings(
     max_examples=150,

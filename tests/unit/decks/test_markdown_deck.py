@@ -116,13 +116,17 @@ def test_check_lists_every_problem_with_its_line() -> None:
     assert format_problems(problems, "deck.md").count("\n") == 6
 
 
-def test_the_module_docstring_example_is_the_good_file() -> None:
-    """The example the README shows is exactly ``good/cnn-basics.md``."""
-    doc = markdown.__doc__ or ""
-    block = doc[doc.index("A complete example::") + 20 : doc.index("The rules:")]
-    lines = [line.removeprefix("    ") for line in block.strip("\n").split("\n")]
-    example = "\n".join(lines).strip() + "\n"
-    assert example == (GOOD_DIR / "cnn-basics.md").read_text("utf-8")
+def test_the_specification_example_is_the_good_file() -> None:
+    """The complete example of docs/deck-formats.md is exactly ``good/cnn-basics.md``, and the
+    shorter one in the README parses with no problem."""
+    page = (REPO_ROOT / "docs" / "deck-formats.md").read_text("utf-8")
+    start = page.index("```markdown\n", page.index("## Markdown decks")) + len("```markdown\n")
+    assert page[start : page.index("```\n", start)] == (GOOD_DIR / "cnn-basics.md").read_text(
+        "utf-8"
+    )
+    readme = (REPO_ROOT / "README.md").read_text("utf-8")
+    start = readme.index("```markdown\n", readme.index("### Deck formats")) + len("```markdown\n")
+    assert markdown.check_markdown(readme[start : readme.index("```\n", start)]) == []
 
 
 # -- syntax ------------------------------------------------------------------------------------

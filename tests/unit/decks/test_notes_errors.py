@@ -96,6 +96,7 @@ def test_parse_deck_file_names_the_line(bad: Bad) -> None:
     assert str(error) == (f"line {bad.line}: {error.message}" if bad.line else error.message)
 
 
+@pytest.mark.slow  # runs the stride command in a new Python process
 @pytest.mark.parametrize("bad", _params())
 def test_cli_parse_prints_file_line_message_and_exits_1(bad: Bad) -> None:
     path = BAD_DIR / bad.file
@@ -112,6 +113,7 @@ def test_cli_parse_prints_file_line_message_and_exits_1(bad: Bad) -> None:
 IMPORT_SAMPLE = {"empty.txt", "question-without-double-gap.txt", "latin-1.txt", "utf-16.txt"}
 
 
+@pytest.mark.slow  # runs the stride command in a new Python process
 @pytest.mark.parametrize("bad", [p for p in _params() if p.values[0].file in IMPORT_SAMPLE])
 def test_cli_import_imports_nothing(bad: Bad, tmp_path: Path) -> None:
     data_dir = tmp_path / "stride-data"

@@ -70,6 +70,7 @@ def test_file_parses_into_the_hand_written_cards(name: str) -> None:
     assert deck.to_dict() == _expected(name)
 
 
+@pytest.mark.slow  # runs the stride command in a new Python process
 @pytest.mark.parametrize("name", SPLIT_CASES)
 def test_cli_json_matches_the_hand_written_cards(name: str) -> None:
     result = subprocess.run(

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -289,6 +290,7 @@ def _render(deck: _Deck) -> tuple[str, list[int]]:
     return "\n".join(lines), fronts
 
 
+@pytest.mark.slow  # hypothesis, 300 generated decks
 @settings(FAST, max_examples=300)
 @given(
     _decks(),

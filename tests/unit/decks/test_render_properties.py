@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from quiz.decks.fences import code_lines
 from quiz.decks.images import disarm_images, maths_spans
 from quiz.decks.render import display_maths, to_markdown
+
+pytestmark = pytest.mark.slow  # hypothesis, 400 generated documents per property
 
 SETTINGS = settings(max_examples=400, deadline=None, database=None, derandomize=True)
 

@@ -41,6 +41,7 @@ def test_table_and_ratios_from_fake_timings(monkeypatch: pytest.MonkeyPatch) -> 
     assert "1×1×5×5 → 1 filters 3×3" in table
 
 
+@pytest.mark.slow  # the whole engine benchmark
 def test_main_runs_end_to_end_without_torch(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -100,6 +100,7 @@ def test_conv_transpose2d_backward_matches_central_differences(c: dict, op: int)
     assert gradient_error(lambda v: f(x, w, v, **kw), b, grad_b, g) < TOLERANCE
 
 
+@pytest.mark.slow  # numerical gradients, many examples
 @SETTINGS
 @given(
     st.integers(1, 3),

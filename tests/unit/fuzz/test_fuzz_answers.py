@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,6 +33,8 @@ from quiz.grading import (
 )
 
 from .mutations import FUZZ, Repeated, mutated_lines
+
+pytestmark = pytest.mark.slow  # fuzzing (hypothesis, many examples)
 
 CASES: list[tuple[Family, Exercise]] = [
     (family, family.make(seed, difficulty))

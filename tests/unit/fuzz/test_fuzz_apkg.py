@@ -38,6 +38,8 @@ from quiz.services.deck_browser import preview_upload
 
 from .mutations import SLOW_FUZZ, Repeated, mutated_bytes, run_in_child, time_limit
 
+pytestmark = pytest.mark.slow  # fuzzing (hypothesis, many examples)
+
 PER_FILE_SECONDS = 10
 
 # --- a valid package ---------------------------------------------------------------------------

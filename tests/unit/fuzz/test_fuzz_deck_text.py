@@ -25,6 +25,8 @@ from tests.support import BUILTIN_DECK, SEED_DECK
 
 from .mutations import FUZZ, encode, line_count, mutated_bytes, mutated_lines, time_limit
 
+pytestmark = pytest.mark.slow  # fuzzing (hypothesis, many examples)
+
 PER_FILE_SECONDS = 10  # far above what any of these small files needs; a hang fails fast
 
 SMALL_MARKDOWN = """\

@@ -23,6 +23,7 @@ import struct
 import zlib
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
@@ -40,6 +41,8 @@ from quiz.playground.layer import (
 )
 
 from .mutations import FUZZ, SLOW_FUZZ, mutated_bytes, run_in_child, time_limit
+
+pytestmark = pytest.mark.slow  # fuzzing (hypothesis, many examples)
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}

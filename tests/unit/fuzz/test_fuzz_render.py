@@ -27,6 +27,8 @@ from tests.support import BUILTIN_DECK, SEED_DECK
 
 from .mutations import FUZZ, ODD_TEXT, Repeated, mutated_lines, time_limit
 
+pytestmark = pytest.mark.slow  # fuzzing (hypothesis, many examples)
+
 PER_SIDE_SECONDS = 5  # far above what any side needs; a hang fails fast
 LONG_CHARS = 200_000  # ten times the longest side an import accepts: texts stored before the limit
 LINEAR_SECONDS = 2.0  # CPU seconds; linear rendering needs a small fraction of one for this

@@ -18,6 +18,8 @@ from quiz.services.roster import MAX_ROSTER_BYTES, RosterEntry, RosterError, par
 
 from .mutations import FUZZ, encode, line_count, mutated_bytes, mutated_lines, time_limit
 
+pytestmark = pytest.mark.slow  # fuzzing (hypothesis, many examples)
+
 ROSTER = (
     "\ufeffUsername,Display_Name,Role,Email\r\n"
     "ann,Ann Example,student,ann@example.org\r\n"

@@ -36,6 +36,8 @@ from .mutations import SLOW_FUZZ, encode, mutated_bytes, time_limit
 from .test_fuzz_apkg import PACKAGE
 from .test_fuzz_deck_text import CSV, SMALL_MARKDOWN
 
+pytestmark = pytest.mark.slow  # fuzzing (hypothesis, many examples)
+
 CONFIG = PROJECT_ROOT / ".streamlit" / "config.toml"
 
 

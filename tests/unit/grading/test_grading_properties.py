@@ -7,6 +7,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -22,6 +23,8 @@ from quiz.grading import (
     parse_shape,
     parse_tensor,
 )
+
+pytestmark = pytest.mark.slow  # hypothesis, hundreds of generated answers per property
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

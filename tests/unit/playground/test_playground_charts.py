@@ -19,6 +19,7 @@ from quiz.playground.frames import animation
 from quiz.playground.images import sample_image
 from quiz.playground.layer import LayerConfig, compute
 from quiz.ui.playground_charts import (
+    CONTROLS_ROW,
     FRAME_TRACES,
     PlainFigure,
     animation_figure,
@@ -89,6 +90,16 @@ def test_the_animation_has_frames_buttons_and_a_slider_that_redraw() -> None:
     assert all(argument["frame"]["redraw"] is True for argument in arguments)
 
 
+def test_play_and_pause_have_a_row_of_their_own_above_the_slider() -> None:
+    """On a phone the slider's label ran under the buttons: the slider now spans the width, one
+    row lower, and the figure is that much taller."""
+    layout = animation_figure(animation(LayerConfig())).to_dict()["layout"]
+    (buttons,), (slider,) = layout["updatemenus"], layout["sliders"]
+    assert (buttons["x"], buttons["y"], buttons["yanchor"]) == (0.0, slider["y"], "top")
+    assert (slider["x"], slider["len"]) == (0.0, 1.0)
+    assert slider["pad"]["t"] >= buttons["pad"]["t"] + CONTROLS_ROW
+
+
 def test_colour_scales_are_spelled_out_for_the_browser() -> None:
     for figure in _figures():
         for trace in figure.to_dict()["data"]:
@@ -122,6 +133,7 @@ def test_typed_arrays_are_exact(values: np.ndarray) -> None:
         assert spec["dtype"] == "i1"  # the compact form
 
 
+@pytest.mark.slow  # hypothesis, a figure per generated layer
 @PROPERTY
 @given(valid_layer_configs())
 def test_the_figures_hold_the_engines_output(config: LayerConfig) -> None:
