@@ -282,13 +282,23 @@ def answered(client: ProtocolClient) -> int | None:
     return None
 
 
-def card_fronts(database_url: str) -> dict[str, int]:
+def card_fronts(database_url: str, timeout: float = 60) -> dict[str, int]:
     """Each card's id by the text that names it on the Study page: a flashcard's front as the
-    page draws it (Markdown), an exercise item's front as its caption quotes it."""
+    page draws it (Markdown), an exercise item's front as its caption quotes it.
+
+    Read once the replicas have loaded the built-in decks: a page's HTML no longer waits for a
+    new process to open the database (its warm-up does that in the background), so the cards
+    may appear a moment after the first pages were answered; they appear all at once (one
+    transaction)."""
     engine = create_engine(database_url)
+    deadline = time.monotonic() + timeout
     try:
-        with engine.connect() as connection:
-            rows = connection.execute(select(Card.id, Card.front, Card.kind)).all()
+        while True:
+            with engine.connect() as connection:
+                rows = connection.execute(select(Card.id, Card.front, Card.kind)).all()
+            if rows or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
     finally:
         engine.dispose()
     return {
