@@ -26,7 +26,7 @@ from quiz.decks.export import (
 )
 from quiz.decks.identity import card_keys
 from quiz.decks.markdown import parse_markdown
-from quiz.decks.model import ExerciseEntry, IntRange, ParsedCard, ParsedDeck
+from quiz.decks.model import MAX_ID_CHARS, ExerciseEntry, IntRange, ParsedCard, ParsedDeck
 from quiz.exercises.constraints import observed_ranges
 from quiz.exercises.registry import FAMILIES
 
@@ -112,8 +112,10 @@ def _side(draw: st.DrawFn) -> str:
 _KEYS = st.one_of(
     st.none(),
     st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,12}", fullmatch=True),
-    st.text(
-        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1
+    st.text(  # ids are at most MAX_ID_CHARS long: a longer one is a deck error, not a round trip
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
+        min_size=1,
+        max_size=MAX_ID_CHARS,
     ).filter(str.strip),
 )
 _TAGS = st.lists(st.from_regex(r"[^\s{}\"=]{1,10}", fullmatch=True), max_size=3, unique=True)
